@@ -1,0 +1,127 @@
+"""Declarative, vectorised validation of a raw batch: columns present, types, required values, keys."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from jobsched.adapters.errors import BatchRejected
+
+Kind = Literal["str", "int", "float", "date"]
+
+
+@dataclass(frozen=True)
+class Col:
+    """One source column: its name in the payload, its name in the table, its type and rules."""
+
+    source: str
+    name: str = ""
+    kind: Kind = "str"
+    required: bool = True
+    date_format: str = "%Y-%m-%d"
+    choices: tuple[str, ...] | None = None
+    pattern: str | None = None
+    min_value: float | None = None
+    upper: bool = False
+
+    @property
+    def target(self) -> str:
+        return self.name or re.sub(r"[^0-9a-z]+", "_", self.source.lower()).strip("_")
+
+
+def validate_frame(
+    frame: pd.DataFrame,
+    columns: tuple[Col, ...],
+    *,
+    adapter_key: str,
+    source: str,
+    key: tuple[str, ...] = (),
+    allow_empty: bool = False,
+) -> pd.DataFrame:
+    """The typed frame (columns renamed to their targets) or BatchRejected naming column, row and value."""
+
+    def reject(reason: str) -> BatchRejected:
+        return BatchRejected(adapter_key, source, reason)
+
+    present = [str(c) for c in frame.columns]
+    missing = [c.source for c in columns if c.source not in present]
+    if missing:
+        raise reject(f"missing column(s) {missing}; the payload has columns {present}")
+    if frame.empty and not allow_empty:
+        raise reject("the batch is empty (0 rows)")
+    frame = frame.reset_index(drop=True)
+    typed = {col.target: _column(frame[col.source], col, reject) for col in columns}
+    result = pd.DataFrame(typed, index=frame.index)
+    if key and not result.empty:
+        dup = result.duplicated(subset=list(key), keep=False)
+        if dup.any():
+            rows = (np.flatnonzero(dup.to_numpy())[:2] + 1).tolist()
+            values = {k: _plain(result.at[rows[0] - 1, k]) for k in key}
+            count = int(dup.sum())
+            raise reject(f"duplicate key {values} at rows {rows[0]} and {rows[1]} ({count} rows share keys)")
+    return result
+
+
+def _column(raw: pd.Series, col: Col, reject) -> pd.Series:  # type: ignore[no-untyped-def]
+    missing = raw.isna()
+    text = raw.where(~missing, "").astype(str).str.strip()
+    blank = missing | (text == "")
+    if col.required and blank.any():
+        row = _first(blank)
+        raise reject(f"column {col.source!r} row {row}: required value is empty ({int(blank.sum())} empty)")
+    value, bad = _coerce(text, blank, col)
+    if bad.any():
+        row = _first(bad)
+        raise reject(
+            f"column {col.source!r} row {row}: value {text.iloc[row - 1]!r} is not a valid {_describe(col)}"
+            f" ({int(bad.sum())} bad value(s))"
+        )
+    return value
+
+
+def _coerce(text: pd.Series, blank: pd.Series, col: Col) -> tuple[pd.Series, pd.Series]:
+    if col.kind == "str":
+        value = text.str.upper() if col.upper else text
+        bad = pd.Series(False, index=text.index)
+        if col.choices is not None:
+            bad |= ~blank & ~value.isin(col.choices)
+        if col.pattern is not None:
+            bad |= ~blank & ~value.str.fullmatch(col.pattern).fillna(False).astype(bool)
+        return value.astype(object).where(~blank, None), bad
+    if col.kind in ("int", "float"):
+        number = pd.to_numeric(text.where(~blank, None), errors="coerce").astype("float64")
+        bad = ~blank & (number.isna() | ~np.isfinite(number.fillna(0)))
+        if col.kind == "int":
+            bad |= ~blank & ~bad & (number.fillna(0) % 1 != 0)
+        if col.min_value is not None:
+            bad |= ~blank & ~bad & (number < col.min_value)
+        if col.kind == "int":
+            return number.where(~bad).astype("Int64"), bad
+        return number, bad
+    parsed = pd.to_datetime(text.where(~blank, None), format=col.date_format, errors="coerce")
+    bad = ~blank & parsed.isna()
+    return pd.Series(parsed.dt.date, index=text.index, dtype=object).where(~blank & ~bad, None), bad
+
+
+def _describe(col: Col) -> str:
+    if col.kind == "date":
+        return f"date ({col.date_format})"
+    if col.choices is not None:
+        return f"{col.source} (one of {', '.join(col.choices)})"
+    if col.pattern is not None:
+        return f"{col.source} (pattern {col.pattern})"
+    if col.min_value is not None:
+        return f"{col.kind} >= {col.min_value:g}"
+    return {"int": "integer", "float": "number", "str": "text"}[col.kind]
+
+
+def _first(mask: pd.Series) -> int:
+    return int(np.flatnonzero(mask.to_numpy())[0]) + 1
+
+
+def _plain(value: object) -> object:
+    return value.item() if isinstance(value, np.generic) else value

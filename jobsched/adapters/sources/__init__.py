@@ -1,0 +1,1 @@
+"""Where adapters read from: HTTP (requests + urllib3 Retry), a drop folder, a SQL database."""

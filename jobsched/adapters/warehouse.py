@@ -1,0 +1,128 @@
+"""Loading into the warehouse: a (job_key, business_date) slice replaced inside one transaction.
+
+Postgres gets COPY FROM STDIN (the bulk fast path); other databases get one executemany per chunk.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import sqlalchemy as sa
+
+from jobsched.adapters.base import RunContext
+
+metadata = sa.MetaData()
+
+_created: set[tuple[str, str]] = set()
+_created_lock = threading.Lock()
+
+
+def slice_table(name: str, *columns: sa.Column, key: tuple[str, ...]) -> sa.Table:
+    """A warehouse table whose rows belong to a (job_key, business_date) slice; `key` is unique within it."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("job_key", sa.String(100), nullable=False),
+        sa.Column("business_date", sa.Date, nullable=False),
+        *columns,
+        sa.Column("run_id", sa.String(64), nullable=True),
+        sa.Column("loaded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("job_key", "business_date", *key, name=f"pk_{name}"),
+    )
+
+
+def ensure_table(engine: sa.Engine, table: sa.Table) -> None:
+    """Create the table if missing; safe when several processes race to create it."""
+    marker = (engine.url.render_as_string(hide_password=True), table.name)
+    if marker in _created:
+        return
+    with _created_lock:
+        try:
+            table.create(engine, checkfirst=True)
+        except sa.exc.DatabaseError as exc:  # another process created it between check and create
+            if "already exists" not in str(exc).lower():
+                raise
+        _created.add(marker)
+
+
+def replace_slice(
+    ctx: RunContext,
+    table: sa.Table,
+    frame: pd.DataFrame,
+    *,
+    also: Callable[[sa.Connection], None] | None = None,
+) -> int:
+    """Delete the run's slice of `table` and insert `frame` in one transaction; returns rows written.
+
+    A failure anywhere (including in `also`, which runs in the same transaction) rolls back to the
+    previous slice. Concurrent loads of the same slice are serialised (advisory lock / SQLite writer lock).
+    """
+    engine = ctx.warehouse
+    ensure_table(engine, table)
+    rows = with_slice_columns(frame, ctx.job_key, ctx.business_date, ctx.run_id)
+    written = 0
+    with engine.begin() as conn:
+        lock_slice(conn, table, ctx.job_key, ctx.business_date)
+        conn.execute(
+            table.delete().where(table.c.job_key == ctx.job_key, table.c.business_date == ctx.business_date)
+        )
+        for start in range(0, len(rows), max(1, ctx.chunk_rows)):
+            chunk = rows.iloc[start : start + ctx.chunk_rows]
+            bulk_insert(conn, table, chunk)
+            written += len(chunk)
+            if ctx.on_chunk is not None:
+                ctx.on_chunk(written)
+        if also is not None:
+            also(conn)
+    return written
+
+
+def with_slice_columns(frame: pd.DataFrame, job_key: str, business_date: date, run_id: str) -> pd.DataFrame:
+    rows = frame.copy()
+    rows.insert(0, "job_key", job_key)
+    rows.insert(1, "business_date", business_date)
+    rows["run_id"] = run_id
+    rows["loaded_at"] = datetime.now(UTC)
+    return rows
+
+
+def lock_slice(conn: sa.Connection, table: sa.Table, job_key: str, business_date: date) -> None:
+    if conn.dialect.name == "postgresql":
+        key = f"{table.name}|{job_key}|{business_date.isoformat()}"
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+
+
+def bulk_insert(conn: sa.Connection, table: sa.Table, chunk: pd.DataFrame) -> None:
+    if chunk.empty:
+        return
+    if conn.dialect.name == "postgresql":
+        copy_into(conn, table, chunk)
+    else:
+        records = chunk.astype(object).where(chunk.notna(), None).to_dict("records")
+        conn.execute(table.insert(), records)
+
+
+def copy_into(conn: sa.Connection, table: sa.Table, chunk: pd.DataFrame) -> None:
+    """COPY the chunk through the connection's own transaction (psycopg2)."""
+    prep = conn.dialect.identifier_preparer
+    columns = ", ".join(prep.quote(str(c)) for c in chunk.columns)
+    buffer = io.StringIO()
+    chunk.to_csv(buffer, index=False, header=False, na_rep="\\N")
+    buffer.seek(0)
+    sql = f"COPY {prep.format_table(table)} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+    dbapi_conn = conn.connection.driver_connection
+    with dbapi_conn.cursor() as cursor:  # type: ignore[union-attr]
+        cursor.copy_expert(sql, buffer)
+
+
+def slice_count(engine: sa.Engine, table: sa.Table, job_key: str, business_date: date) -> int:
+    ensure_table(engine, table)
+    with engine.connect() as conn:
+        query = sa.select(sa.func.count()).where(
+            table.c.job_key == job_key, table.c.business_date == business_date
+        )
+        return int(conn.execute(query.select_from(table)).scalar_one())

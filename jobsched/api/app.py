@@ -1,0 +1,134 @@
+"""The jobsched HTTP API: `create_app()` for uvicorn (`jobsched api`) and for tests. Thin: routes parse,
+call jobsched.service, answer. Every error is JSON {error, message, problems: [{field, value, message}]}."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from jobsched import settings
+from jobsched.api.auth import AuthSettings
+from jobsched.api.routes import calendars, health, jobs, pages, schedules
+from jobsched.service.errors import Problem, ServiceError, problems_from_validation
+from jobsched.store.db import engine_for
+
+DESCRIPTION = """
+Edit jobsched's rows (job definitions, schedules, custom calendars) and see their fires.
+
+* **Writes** need `Authorization: Bearer <JOBSCHED_API_TOKEN>`; with no token configured the API refuses them.
+* **Optimistic concurrency**: single-row GETs answer an `ETag` (the row's `version`). Send it back as
+  `If-Match` (or as `version` in the body) when you change or delete the row; a stale version gets 412
+  (If-Match) or 409 (body), never a silent overwrite.
+* **Calendar view**: `/schedules/{id}/calendar` (HTML).
+"""
+
+
+def create_app(database_url: str | None = None, *, auth: AuthSettings | None = None) -> FastAPI:
+    app = FastAPI(
+        title="jobsched API",
+        version="1",
+        description=DESCRIPTION,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+    )
+    app.state.engine = engine_for(settings.normalize_url(database_url) if database_url else None)
+    app.state.auth = auth or AuthSettings.from_env()
+    for module in (schedules, jobs, calendars, health, pages):
+        app.include_router(module.router)
+    _install_error_handlers(app)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def service_error(_request: Request, exc: ServiceError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message, exc.problems, getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = _request_problems(exc)
+        message = f"invalid request: {problems[0]}" + (
+            f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        )
+        return error_response(422, "invalid", message, problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail), [], getattr(exc, "headers", None))
+
+    @app.exception_handler(sa.exc.OperationalError)
+    async def database_down(_request: Request, exc: sa.exc.OperationalError) -> JSONResponse:
+        first = str(exc.orig).splitlines()[0] if exc.orig else "unknown"
+        return error_response(
+            503, "database_unavailable", f"the jobsched database is not reachable: {first}", []
+        )
+
+    @app.exception_handler(sa.exc.IntegrityError)
+    async def integrity(_request: Request, exc: sa.exc.IntegrityError) -> JSONResponse:
+        # Two writers raced past the service's checks; the database's unique keys and CHECKs caught it.
+        first = str(exc.orig).splitlines()[0] if exc.orig else "constraint violated"
+        return error_response(409, "conflict", f"the database refused the change: {first}", [])
+
+
+def _request_problems(exc: RequestValidationError) -> list[Problem]:
+    problems = []
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ())]
+        where = location[0] if location else "body"
+        field = ".".join(location[1:]) or where
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        if error.get("type") == "extra_forbidden":
+            message = "unknown field"
+        elif error.get("type") == "missing":
+            message = "field required"
+        elif where == "body" and not location[1:]:
+            nested = _model_level(message)
+            if nested:
+                problems.append(nested)
+                continue
+        value = None if error.get("type") == "missing" else error.get("input")
+        if where in ("query", "path", "header"):
+            message = f"{message} (in {where})"
+        problems.append(Problem(field, _plain(value), message))
+    return problems or [Problem("body", None, "invalid request")]
+
+
+def _model_level(message: str) -> Problem | None:
+    head, sep, rest = message.partition(": ")
+    if sep and " " not in head.replace(" and ", "+"):
+        return Problem(head.replace(" and ", ", "), None, rest)
+    return None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in list(value.items())[:50]}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in list(value)[:50]]
+    return str(value)
+
+
+def error_response(
+    status: int, code: str, message: str, problems: list[Problem], headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = {
+        "error": code,
+        "message": message,
+        "problems": [{"field": p.field, "value": p.value, "message": p.message} for p in problems],
+    }
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+__all__ = ["create_app", "problems_from_validation"]

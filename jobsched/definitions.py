@@ -1,0 +1,5 @@
+"""Entry point named by workspace.yaml (`python_module: jobsched.definitions`)."""
+
+from jobsched.defs.definitions import defs
+
+__all__ = ["defs"]

@@ -1,0 +1,241 @@
+"""One Dagster job per registered adapter (job name == adapter key), asset-based when it loads a table.
+
+The run's first act is the fire guard: a scheduled run (tags jobsched/schedule + jobsched/fire_time)
+confirms its fire in the ledger and stops without work when another run holds that fire.
+"""
+# No `from __future__ import annotations`: Dagster inspects the context annotations at runtime.
+
+import os
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime
+from typing import Any
+
+import dagster as dg
+from dagster import AssetExecutionContext, OpExecutionContext
+from sqlalchemy.engine import make_url
+
+from jobsched import adapters, settings
+from jobsched.adapters.base import Adapter, RunContext
+from jobsched.adapters.errors import AdapterConfigError, AdapterError
+from jobsched.adapters.registry import all_adapters, validate_params
+from jobsched.adapters.runner import RunReport, run_adapter
+from jobsched.store.db import engine_for
+
+TAG_SCHEDULE = "jobsched/schedule"
+TAG_FIRE_TIME = "jobsched/fire_time"
+TAG_BUSINESS_DATE = "jobsched/business_date"
+TAG_JOB = "jobsched/job"
+TAG_ADAPTER = "jobsched/adapter"
+
+CONFIG_SCHEMA = {
+    "job_key": dg.Field(str, is_required=False, description="Job definition key (default: tag jobsched/job)"),
+    "business_date": dg.Field(
+        str, is_required=False, description="ISO date of the slice (default: tag jobsched/business_date)"
+    ),
+    "params": dg.Field(
+        dg.Permissive(),
+        is_required=False,
+        description="Adapter parameters; when omitted they are read from the job-definition row.",
+    ),
+}
+
+
+def retry_policy() -> dg.RetryPolicy:
+    """Backoff retries of the adapter step; JOBSCHED_ADAPTER_MAX_RETRIES / _RETRY_DELAY tune it (tests)."""
+    return dg.RetryPolicy(
+        max_retries=int(os.environ.get("JOBSCHED_ADAPTER_MAX_RETRIES", "3")),
+        delay=float(os.environ.get("JOBSCHED_ADAPTER_RETRY_DELAY", "15")),
+        backoff=dg.Backoff.EXPONENTIAL,
+        jitter=dg.Jitter.PLUS_MINUS,
+    )
+
+
+def op_name(adapter_key: str) -> str:
+    """Name of the step that takes the adapter config (the asset's op for table adapters)."""
+    table = getattr(adapters.get_adapter(adapter_key), "table", None)
+    return table.name if table is not None else adapter_key
+
+
+def run_config(adapter_key: str, job_key: str, business_date: date, params: dict | None = None) -> dict:
+    """Run config for a RunRequest or `dagster job launch -j <adapter_key> --config-json ...`."""
+    config: dict[str, Any] = {"job_key": job_key, "business_date": business_date.isoformat()}
+    if params is not None:
+        config["params"] = params
+    return {"ops": {op_name(adapter_key): {"config": config}}}
+
+
+def build_assets() -> list[dg.AssetsDefinition | dg.AssetSpec]:
+    """Assets of table adapters, plus the external sources they read (for lineage in the UI)."""
+    assets: list[dg.AssetsDefinition | dg.AssetSpec] = []
+    sources: dict[str, dg.AssetSpec] = {}
+    for adapter in all_adapters().values():
+        if getattr(adapter, "table", None) is None:
+            continue
+        for name in getattr(adapter, "upstream", ()):
+            spec = dg.AssetSpec(key=name, group_name="sources", kinds=source_kinds(adapter))
+            sources.setdefault(name, spec)
+        assets.append(_asset_for(adapter))
+    return [*sources.values(), *assets]
+
+
+def build_jobs() -> list[Any]:
+    jobs: list[Any] = []
+    for key, adapter in all_adapters().items():
+        description = getattr(adapter, "description", "") or f"adapter {key}"
+        tags = {TAG_ADAPTER: key}
+        table = getattr(adapter, "table", None)
+        if table is not None:
+            jobs.append(
+                dg.define_asset_job(
+                    name=key,
+                    selection=dg.AssetSelection.assets(table.name),
+                    description=description,
+                    tags=tags,
+                    executor_def=dg.in_process_executor,
+                )
+            )
+        else:
+            jobs.append(
+                dg.JobDefinition(
+                    graph_def=dg.GraphDefinition(name=key, node_defs=[_op_for(adapter)]),
+                    description=description,
+                    tags=tags,
+                    executor_def=dg.in_process_executor,
+                )
+            )
+    return jobs
+
+
+def source_kinds(adapter: Adapter) -> set[str]:
+    """Dagster 'kinds' badges: the source kinds ('http', 'folder', 'sql', ...)."""
+    return {k for k in str(getattr(adapter, "source_kind", "")).split("+") if k and k != "none"}
+
+
+def warehouse_kind() -> str:
+    url = settings.warehouse_url()
+    return "postgres" if url.startswith("postgres") else url.split(":", 1)[0].split("+", 1)[0]
+
+
+def _asset_for(adapter: Adapter) -> dg.AssetsDefinition:
+    table = adapter.table  # type: ignore[attr-defined]
+
+    @dg.asset(
+        key=table.name,
+        description=getattr(adapter, "description", None),
+        config_schema=CONFIG_SCHEMA,
+        output_required=False,
+        retry_policy=retry_policy(),
+        deps=list(getattr(adapter, "upstream", ())),
+        group_name="adapters",
+        metadata={"adapter": adapter.key, "table": table.name},
+        kinds={"python", warehouse_kind()},
+    )
+    def _load(context: AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
+        report = execute_adapter(context.op_execution_context, adapter)
+        if report is not None:
+            yield dg.MaterializeResult(metadata=report.metadata())
+
+    return _load
+
+
+def _op_for(adapter: Adapter) -> dg.OpDefinition:
+    @dg.op(
+        name=adapter.key,
+        config_schema=CONFIG_SCHEMA,
+        retry_policy=retry_policy(),
+        out=dg.Out(dg.Nothing, is_required=False),
+    )
+    def _run(context: OpExecutionContext) -> Iterator[dg.Output]:
+        report = execute_adapter(context, adapter)
+        if report is not None:
+            yield dg.Output(None, metadata=report.metadata())
+
+    return _run
+
+
+def execute_adapter(context: OpExecutionContext, adapter: Adapter) -> RunReport | None:
+    """Guard, resolve config, run the adapter. None when the fire guard stopped the run."""
+    tags: Mapping[str, str] = context.run.tags
+    held_by = fire_guard(tags, context.run_id)
+    if held_by is not None:
+        context.log.warning(f"fire guard: {held_by}")
+        return None
+    config = context.op_config or {}
+    job_key = config.get("job_key") or tags.get(TAG_JOB) or adapter.key
+    try:
+        business_date = _business_date(config, tags)
+        params = validate_params(adapter.key, _params(adapter.key, job_key, config))
+    except (AdapterConfigError, ValueError) as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
+    ctx = RunContext(
+        job_key=job_key,
+        business_date=business_date,
+        run_id=context.run_id,
+        warehouse=engine_for(settings.warehouse_url()),
+        log=context.log,
+        fire_time=tags.get(TAG_FIRE_TIME),
+        tags=dict(tags),
+    )
+    context.log.info(f"{adapter.key}: job {job_key}, business date {business_date.isoformat()}")
+    try:
+        return run_adapter(adapter, ctx, params)
+    except AdapterError as exc:
+        metadata = {"job_key": job_key, "business_date": business_date.isoformat(), "adapter": adapter.key}
+        source = getattr(exc, "source", None)
+        if source:
+            metadata["source"] = _safe(source)
+        raise dg.Failure(description=str(exc), metadata=metadata, allow_retries=exc.retryable) from exc
+
+
+def fire_guard(tags: Mapping[str, str], run_id: str) -> str | None:
+    """None if this run may work: no fire tags (manual launch) or the ledger gives it the fire."""
+    schedule, fire_time = tags.get(TAG_SCHEDULE), tags.get(TAG_FIRE_TIME)
+    if not schedule or not fire_time:
+        return None
+    from jobsched.store.ledger import confirm_fire
+
+    try:
+        schedule_id, fire_at = int(schedule), datetime.fromisoformat(fire_time)
+    except ValueError:
+        raise dg.Failure(
+            description=f"bad fire tags {TAG_SCHEDULE}={schedule!r} {TAG_FIRE_TIME}={fire_time!r}",
+            allow_retries=False,
+        ) from None
+    return confirm_fire(engine_for(settings.database_url()), schedule_id, fire_at, run_id)
+
+
+def _business_date(config: Mapping[str, Any], tags: Mapping[str, str]) -> date:
+    raw = config.get("business_date") or tags.get(TAG_BUSINESS_DATE)
+    if not raw:
+        raise ValueError(f"business_date: missing; give it in run config or the {TAG_BUSINESS_DATE} tag")
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise ValueError(f"business_date={raw!r}: not an ISO date (YYYY-MM-DD)") from None
+
+
+def _params(adapter_key: str, job_key: str, config: Mapping[str, Any]) -> dict[str, Any]:
+    if config.get("params") is not None:
+        return dict(config["params"])
+    from jobsched.store.repository import get_job_definition
+
+    definition = get_job_definition(engine_for(settings.database_url()), job_key)
+    if definition is None:
+        return {}  # the adapter's defaults, or a clear "required parameter is missing"
+    if definition.adapter != adapter_key:
+        raise ValueError(
+            f"job_key={job_key!r}: its job definition uses adapter {definition.adapter!r}, "
+            f"not {adapter_key!r}"
+        )
+    return dict(definition.params)
+
+
+def _safe(source: str) -> str:
+    """A source description without credentials (database URLs may embed a password)."""
+    if "://" in source and "@" in source.split("://", 1)[1].split("/", 1)[0]:
+        try:
+            return make_url(source).render_as_string(hide_password=True)
+        except Exception:  # noqa: BLE001 - not a database URL; drop the userinfo instead
+            scheme, rest = source.split("://", 1)
+            return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return source

@@ -1,0 +1,181 @@
+"""PURE planning: (schedule, calendar, watermark, now) -> fires to request and skips to record.
+
+Every decision about *whether* a fire runs lives here; the engine only persists what this returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from itertools import islice
+
+from jobsched.domain.calendars import BusinessCalendar
+from jobsched.domain.model import Candidate, MisfirePolicy, Schedule, SkipReason
+from jobsched.domain.timing import iter_candidates, last_candidates, next_candidate
+
+# Above this many candidates in one tick (long downtime) the old ones are summarised in one ledger entry,
+# so downtime of any length costs bounded work. Larger than the largest max_catchup (1000).
+MAX_RECORDED_PER_TICK = 2000
+PREVIEW_SPAN = timedelta(days=5 * 366)
+ONE_MICROSECOND = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class TickPlan:
+    fires: list[Candidate] = field(default_factory=list)
+    skips: list[Candidate] = field(default_factory=list)
+    watermark: datetime | None = None
+
+
+def effective_watermark(
+    schedule: Schedule, stored: datetime | None, seen_version: int | None, now: datetime
+) -> datetime:
+    """Where planning resumes. A new or edited row never replays fires from before its edit,
+    unless it asks for catch-up (then a new row starts at start_at, an edited one keeps its watermark)."""
+    edited_at = schedule.updated_at or now
+    start_floor = schedule.start_at - ONE_MICROSECOND if schedule.start_at else None
+    if stored is None:
+        if schedule.catchup_on_edit and start_floor is not None:
+            return start_floor
+        return max(edited_at, start_floor) if start_floor else edited_at
+    if seen_version != schedule.version and not schedule.catchup_on_edit:
+        return max(stored, edited_at)
+    return stored
+
+
+def plan_tick(
+    schedule: Schedule, calendar: BusinessCalendar | None, watermark: datetime, now: datetime
+) -> TickPlan:
+    """Fires with watermark < run_at <= now, split per the pause state and misfire policy."""
+    if not schedule.enabled or now <= watermark:
+        return TickPlan(watermark=max(now, watermark))
+    window = list(
+        islice(
+            _in_bounds(schedule, iter_candidates(schedule.timing, calendar, watermark, now)),
+            MAX_RECORDED_PER_TICK + 1,
+        )
+    )
+    if len(window) > MAX_RECORDED_PER_TICK:
+        return _plan_long_outage(schedule, calendar, watermark, now, window[0])
+
+    skips = [c for c in window if c.skip]
+    due = [c for c in window if not c.skip]
+    if schedule.paused:
+        return TickPlan(
+            [], skips + [_skipped(c, SkipReason.PAUSED, _pause_detail(schedule)) for c in due], now
+        )
+    late_cutoff = now - schedule.misfire_grace
+    late = [c for c in due if c.run_at < late_cutoff]  # late when now - run_at > grace
+    on_time = [c for c in due if c.run_at >= late_cutoff]
+    to_fire = _misfire_survivors(schedule, late, bool(on_time))
+    skips += [_misfire_skip(schedule, c, now) for c in late if c not in to_fire]
+    return TickPlan(to_fire + on_time, _by_run_at(skips), now)
+
+
+def _misfire_survivors(schedule: Schedule, late: list[Candidate], has_on_time: bool) -> list[Candidate]:
+    """fire_once: the latest missed fire, unless an on-time fire supersedes it; fire_all: the most
+    recent max_catchup, oldest first; skip: none."""
+    if not late or schedule.misfire_policy is MisfirePolicy.SKIP:
+        return []
+    if schedule.misfire_policy is MisfirePolicy.FIRE_ONCE:
+        return [] if has_on_time else late[-1:]
+    return late[-schedule.max_catchup :]
+
+
+def _plan_long_outage(
+    schedule: Schedule,
+    calendar: BusinessCalendar | None,
+    watermark: datetime,
+    now: datetime,
+    first: Candidate,
+) -> TickPlan:
+    """Too many fires missed to list: one summary entry, plus what the policy runs (found backwards)."""
+    late_cutoff = now - schedule.misfire_grace
+    recent = list(
+        _in_bounds(schedule, iter_candidates(schedule.timing, calendar, late_cutoff - ONE_MICROSECOND, now))
+    )
+    recent_skips = [c for c in recent if c.skip]
+    on_time = [c for c in recent if not c.skip]
+    span = (
+        f"more than {MAX_RECORDED_PER_TICK} fires from {first.fire_at.isoformat()} "
+        f"to {late_cutoff.isoformat()}"
+    )
+    if schedule.paused:
+        summary = _skipped(first, SkipReason.PAUSED, f"{_pause_detail(schedule)}: {span} not run")
+        paused = [_skipped(c, SkipReason.PAUSED, _pause_detail(schedule)) for c in on_time]
+        return TickPlan([], [summary, *recent_skips, *paused], now)
+    keep = {MisfirePolicy.SKIP: 0, MisfirePolicy.FIRE_ONCE: 0 if on_time else 1}.get(
+        schedule.misfire_policy, schedule.max_catchup
+    )
+    backwards = (
+        last_candidates(schedule.timing, calendar, late_cutoff - ONE_MICROSECOND, keep) if keep else []
+    )
+    late = [
+        c
+        for c in _in_bounds(schedule, iter(backwards))
+        if c.run_at > watermark and c.fire_at != first.fire_at
+    ]
+    detail = f"{span} were missed (engine down or late); misfire_policy={schedule.misfire_policy.value}"
+    return TickPlan(late + on_time, [_skipped(first, SkipReason.MISFIRE, detail), *recent_skips], now)
+
+
+def next_run_at(schedule: Schedule, calendar: BusinessCalendar | None, after: datetime) -> datetime | None:
+    """The next instant this schedule wants a run, for the sensor's sub-tick wait; None if none soon."""
+    if not schedule.enabled or schedule.paused:
+        return None
+    candidate = next_candidate(schedule.timing, calendar, after)
+    if candidate is None or (schedule.end_at and candidate.fire_at > schedule.end_at):
+        return None
+    return candidate.run_at
+
+
+def preview(
+    schedule: Schedule, calendar: BusinessCalendar | None, after: datetime, count: int, max_skips: int = 1000
+) -> list[Candidate]:
+    """The next `count` fires after `after`, with every skip in that span; the sensor's own planner."""
+    result: list[Candidate] = []
+    fires = skips = 0
+    candidates = _in_bounds(schedule, iter_candidates(schedule.timing, calendar, after, after + PREVIEW_SPAN))
+    for candidate in candidates:
+        if candidate.skip is None and schedule.paused:
+            candidate = _skipped(candidate, SkipReason.PAUSED, _pause_detail(schedule))
+        result.append(candidate)
+        if candidate.skip is None:
+            fires += 1
+        else:
+            skips += 1
+        if fires >= count or skips >= max_skips:
+            break
+    return result
+
+
+def _in_bounds(schedule: Schedule, candidates: Iterator[Candidate]) -> Iterator[Candidate]:
+    for candidate in candidates:
+        if schedule.start_at and candidate.fire_at < schedule.start_at:
+            continue
+        if schedule.end_at and candidate.fire_at > schedule.end_at:
+            return
+        yield candidate
+
+
+def _skipped(candidate: Candidate, reason: SkipReason, detail: str) -> Candidate:
+    return replace(candidate, skip=reason, detail=detail)
+
+
+def _misfire_skip(schedule: Schedule, candidate: Candidate, now: datetime) -> Candidate:
+    late_by = int((now - candidate.run_at).total_seconds())
+    return _skipped(
+        candidate,
+        SkipReason.MISFIRE,
+        f"late by {late_by}s (grace {int(schedule.misfire_grace.total_seconds())}s); "
+        f"misfire_policy={schedule.misfire_policy.value}",
+    )
+
+
+def _pause_detail(schedule: Schedule) -> str:
+    return f"schedule paused: {schedule.pause_reason}" if schedule.pause_reason else "schedule paused"
+
+
+def _by_run_at(candidates: list[Candidate]) -> list[Candidate]:
+    return sorted(candidates, key=lambda c: (c.run_at, c.fire_at))

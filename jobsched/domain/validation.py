@@ -1,0 +1,241 @@
+"""One validation for schedule rows, whoever wrote them (SQL, API, CLI): pydantic, naming field and value."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
+
+from jobsched.domain.model import (
+    CronDayMatch,
+    DstGap,
+    DstRepeat,
+    HolidayRule,
+    MisfirePolicy,
+    OverlapPolicy,
+    Schedule,
+    SessionEvent,
+    TimingKind,
+    TimingSpec,
+)
+
+
+class RowInvalid(ValueError):
+    """A stored row that cannot be used; `field` and `value` say which column and what it held."""
+
+    def __init__(self, field: str, value: object, message: str) -> None:
+        self.field, self.value, self.message = field, value, message
+        super().__init__(f"{field}={value!r}: {message}")
+
+
+class ScheduleFields(BaseModel):
+    """The editable columns of a schedule; context known_calendars / known_jobs turn on reference checks."""
+
+    model_config = ConfigDict(extra="ignore", use_enum_values=False)
+
+    name: str
+    job_key: str
+    kind: TimingKind = TimingKind.CRON
+    cron: str | None = None
+    cron_day_match: CronDayMatch = CronDayMatch.AND
+    session_event: SessionEvent | None = None
+    offset_minutes: int = 0
+    business_day: int | None = None
+    local_time: time | None = None
+    timezone: str = "UTC"
+    calendar: str | None = None
+    holiday_rule: HolidayRule = HolidayRule.SKIP
+    dst_gap: DstGap = DstGap.SHIFT
+    dst_repeat: DstRepeat = DstRepeat.FIRST
+    misfire_policy: MisfirePolicy = MisfirePolicy.FIRE_ONCE
+    misfire_grace_seconds: int = 60
+    max_catchup: int = 10
+    overlap_policy: OverlapPolicy = OverlapPolicy.QUEUE
+    enabled: bool = True
+    paused: bool = False
+    pause_reason: str | None = None
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+    catchup_on_edit: bool = False
+    description: str | None = None
+
+    @field_validator("name", "job_key")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from jobsched.domain.timing import validate_cron
+
+        problem = validate_cron(value)
+        if problem:
+            raise ValueError(f"not a valid 5-field cron expression: {problem}")
+        return " ".join(value.split())
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        if value not in _zone_names():
+            raise ValueError("unknown IANA time zone (e.g. 'America/New_York', 'UTC')")
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown IANA time zone") from exc
+        return value
+
+    @field_validator("calendar")
+    @classmethod
+    def _calendar(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or not value.strip():
+            return None
+        known = (info.context or {}).get("known_calendars")
+        if known is not None and value not in known:
+            raise ValueError("unknown calendar: not an exchange code (e.g. XNYS) nor a custom calendar")
+        return value
+
+    @field_validator("job_key")
+    @classmethod
+    def _job(cls, value: str, info: ValidationInfo) -> str:
+        known = (info.context or {}).get("known_jobs")
+        if known is not None and value not in known:
+            raise ValueError("unknown job key: no job definition with this key")
+        return value
+
+    @field_validator("misfire_grace_seconds")
+    @classmethod
+    def _grace(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("must be >= 0")
+        return value
+
+    @field_validator("max_catchup")
+    @classmethod
+    def _max_catchup(cls, value: int) -> int:
+        if not 1 <= value <= 1000:
+            raise ValueError("must be between 1 and 1000")
+        return value
+
+    @field_validator("offset_minutes")
+    @classmethod
+    def _offset(cls, value: int) -> int:
+        if not -1440 <= value <= 1440:
+            raise ValueError("must be between -1440 and 1440 minutes")
+        return value
+
+    @field_validator("business_day")
+    @classmethod
+    def _business_day(cls, value: int | None) -> int | None:
+        if value is not None and (value == 0 or not -23 <= value <= 23):
+            raise ValueError("must be 1..23 (nth business day) or -1..-23 (nth from last)")
+        return value
+
+    @field_validator("start_at", "end_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return as_utc(value) if value is not None else None
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> ScheduleFields:
+        if self.kind is TimingKind.CRON and not self.cron:
+            raise ValueError("cron: required when kind='cron'")
+        if self.kind is TimingKind.SESSION:
+            if self.session_event is None:
+                raise ValueError("session_event: required when kind='session' ('open' or 'close')")
+            if self.calendar is None:
+                raise ValueError("calendar: a session schedule needs an exchange or custom calendar")
+        if self.kind is TimingKind.BUSINESS_DAY:
+            if self.business_day is None or self.local_time is None:
+                raise ValueError("business_day and local_time: required when kind='business_day'")
+            if self.calendar is None:
+                raise ValueError("calendar: a business_day schedule needs an exchange or custom calendar")
+        if self.start_at and self.end_at and self.end_at <= self.start_at:
+            raise ValueError(
+                f"end_at: {self.end_at.isoformat()} is not after start_at {self.start_at.isoformat()}"
+            )
+        return self
+
+    def timing(self) -> TimingSpec:
+        return TimingSpec(
+            kind=self.kind,
+            timezone=self.timezone,
+            cron=self.cron,
+            cron_day_match=self.cron_day_match,
+            session_event=self.session_event,
+            offset_minutes=self.offset_minutes,
+            business_day=self.business_day,
+            local_time=self.local_time,
+            holiday_rule=self.holiday_rule,
+            dst_gap=self.dst_gap,
+            dst_repeat=self.dst_repeat,
+        )
+
+    def to_schedule(self, schedule_id: int, version: int = 1, updated_at: datetime | None = None) -> Schedule:
+        return Schedule(
+            id=schedule_id,
+            name=self.name,
+            job_key=self.job_key,
+            timing=self.timing(),
+            calendar=self.calendar,
+            misfire_policy=self.misfire_policy,
+            misfire_grace=timedelta(seconds=self.misfire_grace_seconds),
+            max_catchup=self.max_catchup,
+            overlap_policy=self.overlap_policy,
+            enabled=self.enabled,
+            paused=self.paused,
+            pause_reason=self.pause_reason,
+            start_at=self.start_at,
+            end_at=self.end_at,
+            catchup_on_edit=self.catchup_on_edit,
+            version=version,
+            updated_at=as_utc(updated_at) if updated_at else None,
+        )
+
+
+def schedule_from_row(
+    row: Mapping[str, Any],
+    known_calendars: Collection[str] | None = None,
+    known_jobs: Collection[str] | None = None,
+) -> Schedule:
+    """Validate a stored schedule row; raise RowInvalid naming the first bad column and its value."""
+    context = {"known_calendars": known_calendars, "known_jobs": known_jobs}
+    try:
+        fields = ScheduleFields.model_validate(dict(row), context=context)
+    except ValidationError as exc:
+        raise row_invalid(exc, row) from None
+    return fields.to_schedule(int(row["id"]), int(row.get("version") or 1), row.get("updated_at"))
+
+
+def row_invalid(exc: ValidationError, row: Mapping[str, Any]) -> RowInvalid:
+    error = exc.errors()[0]
+    field = str(error["loc"][0]) if error["loc"] else _field_from_message(error["msg"])
+    value = row.get(field, error.get("input"))
+    message = error["msg"].removeprefix("Value error, ")
+    return RowInvalid(field, value, message.removeprefix(f"{field}: "))
+
+
+def _field_from_message(message: str) -> str:
+    head = message.removeprefix("Value error, ").split(":", 1)[0]
+    return head.split(" ", 1)[0] if head and " " not in head.strip() else "row"
+
+
+def as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+_ZONES: frozenset[str] | None = None
+
+
+def _zone_names() -> frozenset[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = frozenset(available_timezones()) | {"UTC"}
+    return _ZONES

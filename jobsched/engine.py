@@ -1,0 +1,273 @@
+"""One engine tick: read the rows, plan each schedule, claim fires in the ledger, record skips.
+
+No dagster here: the sensor passes a RunLookup over its instance and turns FireRequests into RunRequests.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+
+from jobsched.domain import planner
+from jobsched.domain.calendars import EXCHANGE_CODES, BusinessCalendar, resolve_calendar
+from jobsched.domain.model import Candidate, OverlapPolicy, Schedule, SkipReason, Trigger
+from jobsched.domain.validation import RowInvalid, schedule_from_row
+from jobsched.store import ledger, repository, state
+from jobsched.store.repository import JobDefinition
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LEASE = timedelta(seconds=120)
+
+
+class RunLookup(Protocol):
+    """What the engine needs to know about Dagster's runs (implemented over the instance in defs/)."""
+
+    def run_id_for_key(self, run_key: str) -> str | None: ...
+
+    def has_active_run(self, job_key: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class FireRequest:
+    """A claimed fire that must become exactly one Dagster run."""
+
+    schedule_id: int
+    schedule_name: str
+    fire_at: datetime
+    business_date: date | None
+    job: JobDefinition
+    trigger: str
+    run_key: str
+
+    def tags(self) -> dict[str, str]:
+        return {
+            "jobsched/schedule": str(self.schedule_id),
+            "jobsched/schedule_name": self.schedule_name,
+            "jobsched/fire_time": self.fire_at.isoformat(),
+            "jobsched/business_date": self.business_date.isoformat() if self.business_date else "",
+            "jobsched/job": self.job.job_key,
+            "jobsched/adapter": self.job.adapter,
+            "jobsched/trigger": self.trigger,
+        }
+
+
+@dataclass
+class TickResult:
+    requests: list[FireRequest] = field(default_factory=list)
+    skips: int = 0
+    errors: dict[str, str] = field(default_factory=dict)
+    next_run_at: datetime | None = None
+
+    def summary(self) -> dict[str, Any]:
+        return {"requested": len(self.requests), "skipped": self.skips, "errors": self.errors}
+
+
+@dataclass
+class Snapshot:
+    """Everything a tick reads, loaded once."""
+
+    schedule_rows: list[dict[str, Any]]
+    jobs: dict[str, JobDefinition]
+    job_errors: dict[str, str]
+    customs: dict[str, Any]
+    calendar_errors: dict[str, str]
+    states: dict[int, state.ScheduleState]
+
+    @property
+    def known_calendars(self) -> set[str]:
+        return set(EXCHANGE_CODES) | set(self.customs) | set(self.calendar_errors)
+
+    @property
+    def known_jobs(self) -> set[str]:
+        return set(self.jobs) | set(self.job_errors)
+
+
+def load_snapshot(conn: sa.Connection) -> Snapshot:
+    jobs: dict[str, JobDefinition] = {}
+    job_errors: dict[str, str] = {}
+    for row in repository.job_definition_rows(conn):
+        try:
+            job = repository.job_definition_from_row(row)
+            check_job_definition(job)
+            jobs[job.job_key] = job
+        except ValueError as exc:
+            job_errors[row["job_key"]] = str(exc)
+    customs, calendar_errors = repository.custom_calendars(conn)
+    return Snapshot(
+        repository.schedule_rows(conn), jobs, job_errors, customs, calendar_errors, state.load_states(conn)
+    )
+
+
+def check_job_definition(job: JobDefinition) -> None:
+    """Raise ValueError naming the field if the job's adapter or its params are unusable."""
+    from jobsched.adapters.registry import get_adapter, validate_params
+
+    try:
+        get_adapter(job.adapter)
+    except Exception as exc:  # noqa: BLE001 - any registry failure quarantines this job, not the tick
+        raise ValueError(f"adapter={job.adapter!r}: {exc}") from None
+    try:
+        validate_params(job.adapter, job.params)
+    except Exception as exc:  # noqa: BLE001
+        raise ValueError(f"params: {exc}") from None
+
+
+def tick(engine: sa.Engine, now: datetime, runs: RunLookup, lease: timedelta = DEFAULT_LEASE) -> TickResult:
+    """Plan every schedule up to `now`; claim, record and return what must run. Bad rows stop only theirs."""
+    result = TickResult()
+    with engine.connect() as conn:
+        snapshot = load_snapshot(conn)
+    for row in snapshot.schedule_rows:
+        try:
+            _tick_schedule(engine, snapshot, row, now, runs, result)
+        except Exception as exc:  # noqa: BLE001 - quarantine the row, keep the others firing
+            message = str(exc) if isinstance(exc, RowInvalid | ValueError) else f"{type(exc).__name__}: {exc}"
+            result.errors[row["name"]] = message
+            log.warning("schedule %r quarantined: %s", row["name"], message)
+            with engine.begin() as conn:
+                state.quarantine(conn, row["id"], message, now)
+    _claim_pending(engine, snapshot, now, result)
+    _renew_stale(engine, snapshot, now, runs, lease, result)
+    with engine.begin() as conn:
+        state.record_tick(conn, now, result.summary())
+    return result
+
+
+def validated(snapshot: Snapshot, row: Mapping[str, Any]) -> tuple[Schedule, JobDefinition]:
+    schedule = schedule_from_row(row, snapshot.known_calendars, snapshot.known_jobs)
+    if schedule.job_key in snapshot.job_errors:
+        raise RowInvalid("job_key", schedule.job_key, snapshot.job_errors[schedule.job_key])
+    if schedule.calendar in snapshot.calendar_errors:
+        raise RowInvalid("calendar", schedule.calendar, snapshot.calendar_errors[schedule.calendar])
+    return schedule, snapshot.jobs[schedule.job_key]
+
+
+def calendar_for(snapshot: Snapshot, schedule: Schedule, now: datetime) -> BusinessCalendar | None:
+    return resolve_calendar(schedule.calendar, snapshot.customs, now)
+
+
+def _tick_schedule(
+    engine: sa.Engine,
+    snapshot: Snapshot,
+    row: Mapping[str, Any],
+    now: datetime,
+    runs: RunLookup,
+    result: TickResult,
+) -> None:
+    schedule, job = validated(snapshot, row)
+    calendar = calendar_for(snapshot, schedule, now)
+    stored = snapshot.states.get(schedule.id)
+    watermark = planner.effective_watermark(
+        schedule, stored.watermark if stored else None, stored.seen_version if stored else None, now
+    )
+    plan = planner.plan_tick(schedule, calendar, watermark, now)
+    fires, skips = _apply_job_and_overlap(schedule, job, plan.fires, runs)
+    with engine.begin() as conn:
+        result.skips += ledger.record_skips(conn, schedule.id, job.job_key, plan.skips + skips)
+        for candidate in fires:
+            if ledger.claim_fire(conn, schedule.id, job.job_key, candidate, now) is not None:
+                result.requests.append(_request(schedule, job, candidate, Trigger.SCHEDULE.value))
+        state.advance(conn, schedule.id, plan.watermark or now, schedule.version, now)
+    upcoming = planner.next_run_at(schedule, calendar, now)
+    if upcoming and (result.next_run_at is None or upcoming < result.next_run_at):
+        result.next_run_at = upcoming
+
+
+def _apply_job_and_overlap(
+    schedule: Schedule, job: JobDefinition, fires: list[Candidate], runs: RunLookup
+) -> tuple[list[Candidate], list[Candidate]]:
+    """A disabled job definition turns fires into skips; overlap=skip keeps at most one in flight."""
+    if not fires:
+        return [], []
+    if not job.enabled:
+        return [], [
+            _skip(c, SkipReason.JOB_DISABLED, f"job definition {job.job_key!r} is disabled") for c in fires
+        ]
+    if schedule.overlap_policy is not OverlapPolicy.SKIP:
+        return fires, []
+    if runs.has_active_run(job.job_key):
+        detail = f"a run of {job.job_key!r} is still queued or running (overlap_policy=skip)"
+        return [], [_skip(c, SkipReason.OVERLAP, detail) for c in fires]
+    detail = "an earlier fire of this tick runs instead (overlap_policy=skip)"
+    return fires[-1:], [_skip(c, SkipReason.OVERLAP, detail) for c in fires[:-1]]
+
+
+def _claim_pending(engine: sa.Engine, snapshot: Snapshot, now: datetime, result: TickResult) -> None:
+    """Manual triggers and backfills wait in the ledger as `pending`; they take the same path as schedules."""
+    names = {row["id"]: row for row in snapshot.schedule_rows}
+    with engine.begin() as conn:
+        claimed = ledger.claim_pending(conn, now)
+    for entry in claimed:
+        request = _request_for_entry(snapshot, names, entry)
+        if request is not None:
+            result.requests.append(request)
+
+
+def _renew_stale(
+    engine: sa.Engine,
+    snapshot: Snapshot,
+    now: datetime,
+    runs: RunLookup,
+    lease: timedelta,
+    result: TickResult,
+) -> None:
+    """A fire claimed but never turned into a run (crash between claim and launch) is re-emitted after the
+    lease, only if no run carries its run_key; the run_key makes Dagster itself refuse a second run."""
+    names = {row["id"]: row for row in snapshot.schedule_rows}
+    with engine.connect() as conn:
+        stale = ledger.stale_claims(conn, now, lease)
+    for entry in stale:
+        run_id = runs.run_id_for_key(entry.run_key or "")
+        with engine.begin() as conn:
+            if run_id:
+                ledger.note_run_id(conn, entry.id, run_id)
+                continue
+            if not ledger.renew_claim(conn, entry, now):
+                continue
+        request = _request_for_entry(snapshot, names, entry)
+        if request is not None:
+            log.warning(
+                "re-emitting fire %s: claimed at %s but no run exists", entry.run_key, entry.claimed_at
+            )
+            result.requests.append(request)
+
+
+def _request_for_entry(
+    snapshot: Snapshot, rows: Mapping[int, Mapping[str, Any]], entry: ledger.LedgerEntry
+) -> FireRequest | None:
+    row = rows.get(entry.schedule_id)
+    job = snapshot.jobs.get(entry.job_key or (row["job_key"] if row else ""))
+    if row is None or job is None:
+        log.warning("ledger entry %s has no usable schedule or job definition", entry.id)
+        return None
+    return FireRequest(
+        schedule_id=entry.schedule_id,
+        schedule_name=row["name"],
+        fire_at=entry.fire_at,
+        business_date=entry.business_date,
+        job=job,
+        trigger=entry.trigger,
+        run_key=entry.run_key or ledger.run_key_for(entry.schedule_id, entry.fire_at),
+    )
+
+
+def _request(schedule: Schedule, job: JobDefinition, candidate: Candidate, trigger: str) -> FireRequest:
+    return FireRequest(
+        schedule_id=schedule.id,
+        schedule_name=schedule.name,
+        fire_at=candidate.fire_at,
+        business_date=candidate.business_date,
+        job=job,
+        trigger=trigger,
+        run_key=ledger.run_key_for(schedule.id, candidate.fire_at),
+    )
+
+
+def _skip(candidate: Candidate, reason: SkipReason, detail: str) -> Candidate:
+    return replace(candidate, skip=reason, detail=detail)

@@ -1,0 +1,385 @@
+"""Pydantic models of what the API and the CLI send and receive. Schedule input IS ScheduleFields (the one
+validation shared with rows written by SQL), with stricter limits for writes: unknown fields are errors,
+texts fit their columns and numbers fit the database."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+
+from jobsched.domain.validation import ScheduleFields
+from jobsched.service.common import MAX_ID, bad_text
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+MAX_GRACE_SECONDS = 366 * 86400
+
+
+def _clean_texts(value: Any) -> Any:
+    problem = bad_text(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+class ScheduleInput(ScheduleFields):
+    """A schedule as written through the API or CLI."""
+
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+    name: Annotated[str, Field(max_length=200, examples=["eod-prices-nyse"])]
+    job_key: Annotated[str, Field(max_length=100, examples=["eod_prices"])]
+    cron: Annotated[str | None, Field(max_length=200, examples=["30 16 * * 1-5"])] = None
+    timezone: Annotated[str, Field(max_length=64, examples=["America/New_York"])] = "UTC"
+    calendar: Annotated[str | None, Field(max_length=100, examples=["XNYS"])] = None
+    misfire_grace_seconds: Annotated[int, Field(ge=0, le=MAX_GRACE_SECONDS)] = 60
+    pause_reason: Annotated[str | None, Field(max_length=2000)] = None
+    description: Annotated[str | None, Field(max_length=10000)] = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return _clean_texts(value)
+
+    @field_validator("local_time")
+    @classmethod
+    def _naive_local_time(cls, value: time | None) -> time | None:
+        if value is not None and value.tzinfo is not None:
+            raise ValueError("a local time in the schedule's time zone, without an offset (e.g. '18:00')")
+        return value
+
+    @field_validator("start_at", "end_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:  # overrides ScheduleFields._utc
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        if not EARLIEST <= value <= LATEST:
+            raise ValueError("must be between 1970-01-01 and 2200-01-01")
+        return value.astimezone(UTC)
+
+
+def _all_optional(model: type[BaseModel], name: str, doc: str, with_version: bool = True) -> type[BaseModel]:
+    fields: dict[str, Any] = {
+        field: (info.annotation | None, Field(default=None, description=info.description))
+        for field, info in model.model_fields.items()
+    }
+    if with_version:
+        fields["version"] = (
+            int | None,
+            Field(default=None, ge=1, le=MAX_ID, description="the version you read; or send it as If-Match"),
+        )
+    patch = create_model(name, __config__=ConfigDict(extra="forbid"), __doc__=doc, **fields)
+    return patch
+
+
+SchedulePatch = _all_optional(
+    ScheduleInput,
+    "SchedulePatch",
+    "Fields to change; the rest keep their values. Needs the version you read.",
+)
+
+
+ScheduleDraft = _all_optional(
+    ScheduleInput,
+    "ScheduleDraft",
+    "An unsaved schedule to preview: the fields of a schedule; name and job_key may be left out.",
+    with_version=False,
+)
+
+
+class ScheduleOut(BaseModel):
+    """A stored schedule row as it is (also when hand-written SQL made it invalid: see `problem`)."""
+
+    id: int
+    name: str
+    job_key: str
+    kind: str
+    cron: str | None = None
+    cron_day_match: str
+    session_event: str | None = None
+    offset_minutes: int
+    business_day: int | None = None
+    local_time: str | None = None
+    timezone: str
+    calendar: str | None = None
+    holiday_rule: str
+    dst_gap: str
+    dst_repeat: str
+    misfire_policy: str
+    misfire_grace_seconds: int
+    max_catchup: int
+    overlap_policy: str
+    enabled: bool
+    paused: bool
+    pause_reason: str | None = None
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+    catchup_on_edit: bool
+    description: str | None = None
+    version: int
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    problem: str | None = Field(None, description="why the row as stored cannot be used, if it cannot")
+    quarantined: str | None = Field(None, description="the engine's error for this row, if it set one aside")
+
+
+class JobInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    job_key: Annotated[
+        str, Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$", examples=["eod_prices"])
+    ]
+    adapter: Annotated[str, Field(min_length=1, max_length=100, examples=["demo_echo"])]
+    params: dict[str, Any] = Field(default_factory=dict, description="the adapter's parameters")
+    description: Annotated[str | None, Field(max_length=10000)] = None
+    enabled: bool = True
+
+    @field_validator("job_key", "adapter", "description", mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return _clean_texts(value)
+
+
+JobPatch = _all_optional(JobInput, "JobPatch", "Fields to change; needs the version you read.")
+
+
+class JobOut(BaseModel):
+    id: int
+    job_key: str
+    adapter: str
+    params: dict[str, Any] | None = None
+    description: str | None = None
+    enabled: bool
+    version: int
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    problem: str | None = None
+    schedules: list[str] = Field(default_factory=list, description="names of the schedules that run it")
+
+
+HHMM = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
+
+
+class CalendarInput(BaseModel):
+    """A custom calendar: optional exchange base (its sessions, on the weekmask days), else weekmask days at
+    open/close in `timezone`. Dated overrides add holidays or sessions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[
+        str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$", examples=["ops-uk"])
+    ]
+    base: Annotated[str | None, Field(max_length=20, examples=["XLON"])] = None
+    weekmask: Annotated[str, Field(pattern=r"^[01]{7}$", description="Mon..Sun, 1 = normally open")] = (
+        "1111100"
+    )
+    timezone: Annotated[str, Field(max_length=64)] = "UTC"
+    open_time: Annotated[str, Field(pattern=HHMM)] = "09:00"
+    close_time: Annotated[str, Field(pattern=HHMM)] = "17:00"
+    description: Annotated[str | None, Field(max_length=10000)] = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return _clean_texts(value)
+
+
+CalendarPatch = _all_optional(CalendarInput, "CalendarPatch", "Fields to change; needs the version you read.")
+
+
+class OverrideInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    day: date
+    kind: Annotated[str, Field(pattern=r"^(holiday|session)$", examples=["holiday"])]
+    reason: Annotated[str, Field(min_length=1, max_length=2000, examples=["company offsite"])]
+    open_time: Annotated[str | None, Field(pattern=HHMM)] = None
+    close_time: Annotated[str | None, Field(pattern=HHMM, examples=["13:00"])] = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return _clean_texts(value)
+
+    @field_validator("day")
+    @classmethod
+    def _day_range(cls, value: date) -> date:
+        if not EARLIEST.date() <= value < LATEST.date():
+            raise ValueError("must be between 1970-01-01 and 2200-01-01")
+        return value
+
+
+OverridePatch = _all_optional(OverrideInput, "OverridePatch", "Fields to change; needs the version you read.")
+
+
+class OverrideOut(BaseModel):
+    day: date
+    kind: str
+    reason: str
+    open_time: str | None = None
+    close_time: str | None = None
+    version: int
+
+
+class CalendarOut(BaseModel):
+    id: int
+    name: str
+    base: str | None = None
+    weekmask: str
+    timezone: str
+    open_time: str
+    close_time: str
+    description: str | None = None
+    version: int
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    overrides: list[OverrideOut] = Field(default_factory=list)
+    problem: str | None = None
+    schedules: list[str] = Field(default_factory=list)
+
+
+class ExchangeOut(BaseModel):
+    code: str
+    timezone: str | None = None
+    first_day: date | None = None
+    last_day: date | None = None
+
+
+class FireOut(BaseModel):
+    """One fire of a preview: when, for which business date, or why it is skipped."""
+
+    fire_at: datetime = Field(description="nominal instant (UTC): the fire's identity")
+    run_at: datetime = Field(description="when it runs (UTC); differs when a holiday rule moves it")
+    local_time: str = Field(description="run_at in the schedule's time zone")
+    business_date: date
+    skip: str | None = None
+    detail: str | None = None
+
+
+class PreviewOut(BaseModel):
+    schedule_id: int | None = None
+    timezone: str
+    calendar: str | None = None
+    after: datetime
+    fires: list[FireOut]
+
+
+class LedgerEntryOut(BaseModel):
+    id: int
+    schedule_id: int
+    fire_at: datetime
+    due_at: datetime
+    business_date: date | None = None
+    job_key: str | None = None
+    trigger: str
+    status: str
+    reason: str | None = None
+    detail: str | None = None
+    run_key: str | None = None
+    run_id: str | None = None
+    claimed_at: datetime | None = None
+    attempts: int
+
+
+class LedgerPage(BaseModel):
+    items: list[LedgerEntryOut]
+    limit: int
+    offset: int
+    next_offset: int | None = Field(None, description="offset of the next page; null on the last page")
+
+
+class PauseInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, Field(min_length=1, max_length=2000, examples=["vendor outage, INC-1234"])]
+    version: Annotated[int | None, Field(ge=1, le=MAX_ID)] = None
+
+    @field_validator("reason", mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return _clean_texts(value)
+
+
+class ResumeInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: Annotated[int | None, Field(ge=1, le=MAX_ID)] = None
+
+
+class TriggerInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    business_date: date | None = Field(None, description="default: today in the schedule's time zone")
+
+
+class TriggerOut(BaseModel):
+    schedule_id: int
+    ledger_id: int
+    fire_at: datetime
+    business_date: date
+    trigger: str
+    run_key: str
+    note: str | None = None
+
+
+class BackfillInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: date = Field(description="first business date (in the schedule's zone), inclusive")
+    end: date = Field(description="last date, inclusive; not after today")
+    dry_run: bool = Field(False, description="plan only, queue nothing")
+
+
+class BackfillOut(BaseModel):
+    schedule_id: int
+    start: date
+    end: date
+    dry_run: bool
+    queued: list[FireOut] = Field(description="fires queued now (or that would be, on a dry run)")
+    already_present: list[FireOut] = Field(description="fires already in the ledger: not queued again")
+    skipped: list[FireOut] = Field(description="what the calendar does not allow in the range, with reasons")
+    not_due: int = Field(
+        0, description="fires in the range that are still in the future (left to the engine)"
+    )
+
+
+class CheckOut(BaseModel):
+    ok: bool
+    detail: str | None = None
+
+
+class HorizonOut(BaseModel):
+    calendar: str
+    ok: bool
+    last_day: date | None = None
+    days_left: int | None = None
+    detail: str | None = None
+
+
+class QuarantinedOut(BaseModel):
+    schedule_id: int
+    name: str | None = None
+    error: str
+    since: datetime | None = None
+
+
+class HealthOut(BaseModel):
+    ok: bool
+    checked_at: datetime
+    database: CheckOut
+    engine: CheckOut
+    last_tick_at: datetime | None = None
+    quarantined: list[QuarantinedOut] = Field(default_factory=list)
+    calendars: list[HorizonOut] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list, description="one line per thing that is wrong")
+
+
+class SeedReport(BaseModel):
+    created_jobs: list[str] = Field(default_factory=list)
+    created_schedules: list[str] = Field(default_factory=list)
+    present_jobs: list[str] = Field(default_factory=list)
+    present_schedules: list[str] = Field(default_factory=list)

@@ -1,0 +1,256 @@
+"""The fire ledger: every fire and every skip, keyed by (schedule_id, fire_at). Claims are atomic inserts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from jobsched.domain.model import Candidate, FireStatus, Trigger
+from jobsched.store.rows import insert_if_absent, utc, utc_now
+from jobsched.store.schema import fire_ledger
+
+OPEN_STATUSES = (FireStatus.PENDING.value, FireStatus.REQUESTED.value)
+
+
+def run_key_for(schedule_id: int, fire_at: datetime) -> str:
+    """The Dagster run_key of a fire: derived from the fire's identity, so every replica computes the same."""
+    return f"jobsched:{schedule_id}:{utc(fire_at).isoformat()}"  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    id: int
+    schedule_id: int
+    fire_at: datetime
+    due_at: datetime
+    business_date: date | None
+    job_key: str | None
+    trigger: str
+    status: str
+    reason: str | None
+    detail: str | None
+    run_key: str | None
+    run_id: str | None
+    claimed_at: datetime | None
+    attempts: int
+
+
+def entry_from_row(row: sa.RowMapping) -> LedgerEntry:
+    return LedgerEntry(
+        id=row["id"],
+        schedule_id=row["schedule_id"],
+        fire_at=utc(row["fire_at"]),  # type: ignore[arg-type]
+        due_at=utc(row["due_at"]),  # type: ignore[arg-type]
+        business_date=row["business_date"],
+        job_key=row["job_key"],
+        trigger=row["trigger"],
+        status=row["status"],
+        reason=row["reason"],
+        detail=row["detail"],
+        run_key=row["run_key"],
+        run_id=row["run_id"],
+        claimed_at=utc(row["claimed_at"]),
+        attempts=row["attempts"],
+    )
+
+
+def record_skips(conn: sa.Connection, schedule_id: int, job_key: str, skips: Iterable[Candidate]) -> int:
+    """Write skip entries; a fire already in the ledger (claimed or skipped by a replica) is left alone."""
+    written = 0
+    now = utc_now()
+    for candidate in skips:
+        assert candidate.skip is not None
+        values = _fire_values(schedule_id, job_key, candidate, now) | {
+            "status": FireStatus.SKIPPED.value,
+            "reason": candidate.skip.value,
+            "detail": candidate.detail,
+        }
+        written += insert_if_absent(conn, fire_ledger, values) is not None
+    return written
+
+
+def claim_fire(
+    conn: sa.Connection, schedule_id: int, job_key: str, candidate: Candidate, now: datetime
+) -> int | None:
+    """Claim a scheduled fire before requesting its run. Returns the ledger id, or None if already claimed."""
+    values = _fire_values(schedule_id, job_key, candidate, now) | {
+        "status": FireStatus.REQUESTED.value,
+        "run_key": run_key_for(schedule_id, candidate.fire_at),
+        "claimed_at": now,
+        "attempts": 1,
+    }
+    return insert_if_absent(conn, fire_ledger, values)
+
+
+def add_pending(
+    conn: sa.Connection, schedule_id: int, job_key: str, candidate: Candidate, trigger: Trigger
+) -> int | None:
+    """A manual or backfill fire for the sensor to pick up. None if that fire is already in the ledger
+    (a fire that ran is never duplicated); a skipped entry is reopened as pending."""
+    now = utc_now()
+    values = _fire_values(schedule_id, job_key, candidate, now) | {
+        "status": FireStatus.PENDING.value,
+        "trigger": trigger.value,
+        "run_key": run_key_for(schedule_id, candidate.fire_at),
+    }
+    new_id = insert_if_absent(conn, fire_ledger, values)
+    if new_id is not None:
+        return new_id
+    reopened = conn.execute(
+        sa.update(fire_ledger)
+        .where(_identity(schedule_id, candidate.fire_at), fire_ledger.c.status == FireStatus.SKIPPED.value)
+        .values(status=FireStatus.PENDING.value, reason=None, trigger=trigger.value, updated_at=now)
+        .returning(fire_ledger.c.id)
+    ).scalar_one_or_none()
+    return reopened
+
+
+def claim_pending(conn: sa.Connection, now: datetime) -> list[LedgerEntry]:
+    """Claim manual/backfill entries that are due; each is won by exactly one replica."""
+    rows = conn.execute(
+        sa.select(fire_ledger)
+        .where(fire_ledger.c.status == FireStatus.PENDING.value, fire_ledger.c.due_at <= now)
+        .order_by(fire_ledger.c.due_at)
+        .limit(500)
+    ).mappings()
+    claimed = []
+    for row in list(rows):
+        won = conn.execute(
+            sa.update(fire_ledger)
+            .where(fire_ledger.c.id == row["id"], fire_ledger.c.status == FireStatus.PENDING.value)
+            .values(
+                status=FireStatus.REQUESTED.value,
+                claimed_at=now,
+                attempts=row["attempts"] + 1,
+                updated_at=now,
+            )
+        ).rowcount
+        if won:
+            claimed.append(entry_from_row(row))
+    return claimed
+
+
+def stale_claims(conn: sa.Connection, now: datetime, lease: timedelta) -> list[LedgerEntry]:
+    """Requested fires whose claim is older than the lease: maybe the claimer died before launching."""
+    rows = conn.execute(
+        sa.select(fire_ledger)
+        .where(
+            fire_ledger.c.status == FireStatus.REQUESTED.value,
+            fire_ledger.c.run_id.is_(None),
+            fire_ledger.c.claimed_at < now - lease,
+        )
+        .order_by(fire_ledger.c.due_at)
+        .limit(500)
+    ).mappings()
+    return [entry_from_row(row) for row in rows]
+
+
+def renew_claim(conn: sa.Connection, entry: LedgerEntry, now: datetime) -> bool:
+    """Take over a stale claim; only one replica's renewal matches the old claimed_at."""
+    return bool(
+        conn.execute(
+            sa.update(fire_ledger)
+            .where(
+                fire_ledger.c.id == entry.id,
+                fire_ledger.c.status == FireStatus.REQUESTED.value,
+                fire_ledger.c.claimed_at == entry.claimed_at,
+            )
+            .values(claimed_at=now, attempts=entry.attempts + 1, updated_at=now)
+        ).rowcount
+    )
+
+
+def note_run_id(conn: sa.Connection, entry_id: int, run_id: str) -> None:
+    conn.execute(
+        sa.update(fire_ledger)
+        .where(fire_ledger.c.id == entry_id, fire_ledger.c.run_id.is_(None))
+        .values(run_id=run_id, updated_at=utc_now())
+    )
+
+
+def confirm_fire(engine: sa.Engine, schedule_id: int, fire_at: datetime, run_id: str) -> str | None:
+    """A run's first step: take the fire for this run. None if this run holds it now; else who does.
+
+    The conditional update is the database guarantee behind exactly-once: of any number of runs created
+    for one fire (two daemons, a replayed tick), only the first to get here does the work.
+    """
+    now = utc_now()
+    with engine.begin() as conn:
+        held = conn.execute(
+            sa.update(fire_ledger)
+            .where(
+                _identity(schedule_id, fire_at),
+                sa.or_(
+                    fire_ledger.c.status.in_(OPEN_STATUSES) & fire_ledger.c.run_id.is_(None),
+                    fire_ledger.c.status.in_(OPEN_STATUSES) & (fire_ledger.c.run_id == run_id),
+                    (fire_ledger.c.status == FireStatus.RUNNING.value) & (fire_ledger.c.run_id == run_id),
+                ),
+            )
+            .values(status=FireStatus.RUNNING.value, run_id=run_id, updated_at=now)
+        ).rowcount
+        if held:
+            return None
+        row = conn.execute(sa.select(fire_ledger).where(_identity(schedule_id, fire_at))).mappings().first()
+    if row is None:
+        return f"fire {run_key_for(schedule_id, fire_at)} is not in the ledger"
+    return (
+        f"fire {run_key_for(schedule_id, fire_at)} is already {row['status']}"
+        + (f" by run {row['run_id']}" if row["run_id"] else "")
+        + "; this run does no work"
+    )
+
+
+def record_outcome(
+    engine: sa.Engine, schedule_id: int, fire_at: datetime, run_id: str, status: FireStatus
+) -> bool:
+    """Write a finished run's outcome onto its fire, only if that run holds it (or nobody did yet)."""
+    with engine.begin() as conn:
+        return bool(
+            conn.execute(
+                sa.update(fire_ledger)
+                .where(
+                    _identity(schedule_id, fire_at),
+                    sa.or_(fire_ledger.c.run_id == run_id, fire_ledger.c.run_id.is_(None)),
+                    fire_ledger.c.status != FireStatus.SKIPPED.value,
+                )
+                .values(status=status.value, run_id=run_id, updated_at=utc_now())
+            ).rowcount
+        )
+
+
+def entries(
+    conn: sa.Connection,
+    schedule_id: int | None = None,
+    status: str | None = None,
+    reason: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[LedgerEntry]:
+    query = sa.select(fire_ledger).order_by(fire_ledger.c.fire_at.desc(), fire_ledger.c.id.desc())
+    if schedule_id is not None:
+        query = query.where(fire_ledger.c.schedule_id == schedule_id)
+    if status:
+        query = query.where(fire_ledger.c.status == status)
+    if reason:
+        query = query.where(fire_ledger.c.reason == reason)
+    return [entry_from_row(row) for row in conn.execute(query.limit(limit).offset(offset)).mappings()]
+
+
+def _identity(schedule_id: int, fire_at: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(fire_ledger.c.schedule_id == schedule_id, fire_ledger.c.fire_at == utc(fire_at))
+
+
+def _fire_values(schedule_id: int, job_key: str, candidate: Candidate, now: datetime) -> dict:
+    return {
+        "schedule_id": schedule_id,
+        "fire_at": utc(candidate.fire_at),
+        "due_at": utc(candidate.run_at),
+        "business_date": candidate.business_date,
+        "job_key": job_key,
+        "trigger": Trigger.SCHEDULE.value,
+        "created_at": now,
+        "updated_at": now,
+    }

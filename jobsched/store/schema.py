@@ -1,0 +1,179 @@
+"""jobsched's tables. Plain, human-editable columns; the database checks what it can."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+UTC_DATETIME = sa.DateTime(timezone=True)
+
+
+def _audit_columns() -> list[sa.Column]:
+    return [
+        sa.Column("created_at", UTC_DATETIME, nullable=False, server_default=sa.func.current_timestamp()),
+        sa.Column("updated_at", UTC_DATETIME, nullable=False, server_default=sa.func.current_timestamp()),
+        sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    ]
+
+
+job_definitions = sa.Table(
+    "job_definitions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("job_key", sa.String(100), nullable=False, unique=True),
+    sa.Column("adapter", sa.String(100), nullable=False),
+    sa.Column("params", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    *_audit_columns(),
+    sa.CheckConstraint("length(job_key) > 0", name="job_key_not_empty"),
+    sa.CheckConstraint("length(adapter) > 0", name="adapter_not_empty"),
+)
+
+schedules = sa.Table(
+    "schedules",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("job_key", sa.String(100), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False, server_default="cron"),
+    sa.Column("cron", sa.String(200), nullable=True),
+    sa.Column("cron_day_match", sa.String(3), nullable=False, server_default="and"),
+    sa.Column("session_event", sa.String(5), nullable=True),
+    sa.Column("offset_minutes", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("business_day", sa.Integer, nullable=True),
+    sa.Column("local_time", sa.String(8), nullable=True),
+    sa.Column("timezone", sa.String(64), nullable=False, server_default="UTC"),
+    sa.Column("calendar", sa.String(100), nullable=True),
+    sa.Column("holiday_rule", sa.String(10), nullable=False, server_default="skip"),
+    sa.Column("dst_gap", sa.String(5), nullable=False, server_default="shift"),
+    sa.Column("dst_repeat", sa.String(5), nullable=False, server_default="first"),
+    sa.Column("misfire_policy", sa.String(10), nullable=False, server_default="fire_once"),
+    sa.Column("misfire_grace_seconds", sa.Integer, nullable=False, server_default="60"),
+    sa.Column("max_catchup", sa.Integer, nullable=False, server_default="10"),
+    sa.Column("overlap_policy", sa.String(5), nullable=False, server_default="queue"),
+    sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("paused", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("pause_reason", sa.Text, nullable=True),
+    sa.Column("start_at", UTC_DATETIME, nullable=True),
+    sa.Column("end_at", UTC_DATETIME, nullable=True),
+    sa.Column("catchup_on_edit", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("description", sa.Text, nullable=True),
+    *_audit_columns(),
+    sa.CheckConstraint("kind IN ('cron', 'session', 'business_day')", name="kind"),
+    sa.CheckConstraint("kind <> 'cron' OR cron IS NOT NULL", name="cron_required"),
+    sa.CheckConstraint("kind <> 'session' OR session_event IS NOT NULL", name="session_event_required"),
+    sa.CheckConstraint(
+        "kind <> 'business_day' OR (business_day IS NOT NULL AND local_time IS NOT NULL)",
+        name="business_day_required",
+    ),
+    sa.CheckConstraint("cron_day_match IN ('and', 'or')", name="cron_day_match"),
+    sa.CheckConstraint("session_event IS NULL OR session_event IN ('open', 'close')", name="session_event"),
+    sa.CheckConstraint(
+        "business_day IS NULL OR (business_day BETWEEN -23 AND 23 AND business_day <> 0)", name="business_day"
+    ),
+    sa.CheckConstraint("holiday_rule IN ('skip', 'next', 'previous', 'ignore')", name="holiday_rule"),
+    sa.CheckConstraint("dst_gap IN ('shift', 'skip')", name="dst_gap"),
+    sa.CheckConstraint("dst_repeat IN ('first', 'both')", name="dst_repeat"),
+    sa.CheckConstraint("misfire_policy IN ('fire_once', 'fire_all', 'skip')", name="misfire_policy"),
+    sa.CheckConstraint("misfire_grace_seconds >= 0", name="misfire_grace"),
+    sa.CheckConstraint("max_catchup BETWEEN 1 AND 1000", name="max_catchup"),
+    sa.CheckConstraint("overlap_policy IN ('queue', 'skip', 'allow')", name="overlap_policy"),
+    sa.CheckConstraint("offset_minutes BETWEEN -1440 AND 1440", name="offset_minutes"),
+    sa.CheckConstraint("end_at IS NULL OR start_at IS NULL OR end_at > start_at", name="end_after_start"),
+)
+
+calendars = sa.Table(
+    "calendars",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("base", sa.String(20), nullable=True),
+    sa.Column("weekmask", sa.String(7), nullable=False, server_default="1111100"),
+    sa.Column("timezone", sa.String(64), nullable=False, server_default="UTC"),
+    sa.Column("open_time", sa.String(8), nullable=False, server_default="09:00"),
+    sa.Column("close_time", sa.String(8), nullable=False, server_default="17:00"),
+    sa.Column("description", sa.Text, nullable=True),
+    *_audit_columns(),
+    sa.CheckConstraint("length(weekmask) = 7", name="weekmask_length"),
+)
+
+calendar_overrides = sa.Table(
+    "calendar_overrides",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "calendar_id",
+        sa.Integer,
+        sa.ForeignKey("calendars.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("open_time", sa.String(8), nullable=True),
+    sa.Column("close_time", sa.String(8), nullable=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    *_audit_columns(),
+    sa.UniqueConstraint("calendar_id", "day", name="uq_calendar_overrides_calendar_day"),
+    sa.CheckConstraint("kind IN ('holiday', 'session')", name="kind"),
+    sa.CheckConstraint("length(reason) > 0", name="reason_not_empty"),
+)
+
+fire_ledger = sa.Table(
+    "fire_ledger",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("schedule_id", sa.Integer, nullable=False),
+    sa.Column("fire_at", UTC_DATETIME, nullable=False),
+    sa.Column("due_at", UTC_DATETIME, nullable=False),
+    sa.Column("business_date", sa.Date, nullable=True),
+    sa.Column("job_key", sa.String(100), nullable=True),
+    sa.Column("trigger", sa.String(10), nullable=False, server_default="schedule"),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("reason", sa.String(30), nullable=True),
+    sa.Column("detail", sa.Text, nullable=True),
+    sa.Column("run_key", sa.String(200), nullable=True),
+    sa.Column("run_id", sa.String(64), nullable=True),
+    sa.Column("claimed_at", UTC_DATETIME, nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", UTC_DATETIME, nullable=False, server_default=sa.func.current_timestamp()),
+    sa.Column("updated_at", UTC_DATETIME, nullable=False, server_default=sa.func.current_timestamp()),
+    sa.UniqueConstraint("schedule_id", "fire_at", name="uq_fire_ledger_schedule_fire"),
+    sa.CheckConstraint(
+        "status IN ('pending', 'requested', 'running', 'success', 'failure', 'canceled', 'skipped')",
+        name="status",
+    ),
+    sa.CheckConstraint("trigger IN ('schedule', 'manual', 'backfill')", name="trigger"),
+    sa.CheckConstraint("(status = 'skipped') = (reason IS NOT NULL)", name="skip_has_reason"),
+    sa.Index("ix_fire_ledger_status_due", "status", "due_at"),
+)
+
+schedule_state = sa.Table(
+    "schedule_state",
+    metadata,
+    sa.Column("schedule_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("watermark", UTC_DATETIME, nullable=False),
+    sa.Column("seen_version", sa.Integer, nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("error_at", UTC_DATETIME, nullable=True),
+    sa.Column("updated_at", UTC_DATETIME, nullable=False, server_default=sa.func.current_timestamp()),
+)
+
+engine_ticks = sa.Table(
+    "engine_ticks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("last_tick_at", UTC_DATETIME, nullable=False),
+    sa.Column("summary", sa.Text, nullable=True),
+)
+
+EDITABLE_TABLES = ("job_definitions", "schedules", "calendars", "calendar_overrides")

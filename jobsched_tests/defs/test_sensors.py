@@ -1,0 +1,174 @@
+"""The engine and outcome sensors evaluated against a real Dagster instance and a real jobsched database."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from dagster import (
+    DagsterEventType,
+    DagsterInstance,
+    SensorResult,
+    SkipReason,
+    build_run_status_sensor_context,
+    build_sensor_context,
+    instance_for_test,
+)
+
+from jobsched.defs.definitions import defs
+from jobsched.store import ledger
+from jobsched.store.db import engine_for
+from jobsched.store.rows import utc_now
+
+ENGINE_SENSOR = "jobsched_engine"
+
+
+@pytest.fixture
+def jobsched_db(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> sa.Engine:
+    monkeypatch.setenv("JOBSCHED_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("JOBSCHED_LOOKAHEAD_SECONDS", "0")
+    engine = engine_for(sqlite_url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO job_definitions (job_key, adapter) VALUES ('demo_echo', 'demo_echo')")
+        )
+    return engine
+
+
+@pytest.fixture
+def instance() -> Iterator[DagsterInstance]:
+    with instance_for_test() as instance:
+        yield instance
+
+
+def add_every_minute_schedule(
+    engine: sa.Engine, name: str = "every minute", watermark: datetime | None = None, **columns: str
+) -> int:
+    values = {"cron": "* * * * *", "timezone": "UTC"} | columns
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                f"INSERT INTO schedules (name, job_key, {', '.join(values)}) "
+                f"VALUES (:name, 'demo_echo', {', '.join(':' + c for c in values)})"
+            ),
+            {"name": name, **values},
+        )
+        schedule_id = conn.execute(
+            sa.text("SELECT id FROM schedules WHERE name = :n"), {"n": name}
+        ).scalar_one()
+        # by default planning resumes just before this minute's fire, as if the engine had been running
+        minute = utc_now().replace(second=0, microsecond=0)
+        conn.execute(
+            sa.text("INSERT INTO schedule_state (schedule_id, watermark, seen_version) VALUES (:s, :w, 1)"),
+            {"s": schedule_id, "w": watermark or minute - timedelta(microseconds=1)},
+        )
+    return schedule_id
+
+
+def evaluate(instance: DagsterInstance) -> SensorResult | SkipReason:
+    sensor = defs.get_sensor_def(ENGINE_SENSOR)
+    context = build_sensor_context(instance=instance, definitions=defs)
+    return sensor(context)
+
+
+def test_due_fire_becomes_one_run_request_with_tags_and_config(jobsched_db: sa.Engine, instance) -> None:
+    schedule_id = add_every_minute_schedule(jobsched_db)
+    result = evaluate(instance)
+    assert isinstance(result, SensorResult)
+    (request,) = result.run_requests
+    fire_at = datetime.fromisoformat(request.tags["jobsched/fire_time"])
+    assert fire_at == utc_now().replace(second=0, microsecond=0) or fire_at < utc_now()
+    assert request.job_name == "demo_echo"
+    assert request.run_key == ledger.run_key_for(schedule_id, fire_at)
+    assert request.tags["jobsched/schedule"] == str(schedule_id)
+    assert request.tags["jobsched/business_date"] == fire_at.date().isoformat()
+    assert request.tags["jobsched/job"] == "demo_echo" and request.tags["jobsched/adapter"] == "demo_echo"
+    assert request.tags["jobsched/trigger"] == "schedule"
+    (op_config,) = request.run_config["ops"].values()
+    assert op_config["config"]["business_date"] == fire_at.date().isoformat()
+
+    again = evaluate(instance)  # the fire is claimed: a second evaluation (or replica) requests nothing
+    assert isinstance(again, SkipReason)
+
+
+def test_bad_row_is_quarantined_and_the_others_keep_firing(jobsched_db: sa.Engine, instance) -> None:
+    add_every_minute_schedule(jobsched_db, "good")
+    bad = add_every_minute_schedule(jobsched_db, "bad", cron="61 * * * *")
+    result = evaluate(instance)
+    assert isinstance(result, SensorResult) and len(result.run_requests) == 1
+    with jobsched_db.connect() as conn:
+        error = conn.execute(
+            sa.text("SELECT error FROM schedule_state WHERE schedule_id = :s"), {"s": bad}
+        ).scalar()
+    assert error and error.startswith("cron='61 * * * *'")
+
+
+def test_claim_without_a_run_is_re_emitted_after_the_lease_but_never_twice(
+    jobsched_db: sa.Engine, instance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JOBSCHED_CLAIM_LEASE_SECONDS", "0")
+    add_every_minute_schedule(jobsched_db)
+    (first,) = evaluate(instance).run_requests  # type: ignore[union-attr]
+    # the daemon "crashed" before creating the run: the claim is re-emitted with the same run_key
+    (again,) = evaluate(instance).run_requests  # type: ignore[union-attr]
+    assert again.run_key == first.run_key and again.tags == first.tags
+
+    job = defs.get_job_def("demo_echo")
+    run = job.execute_in_process(
+        instance=instance,
+        run_config=first.run_config,
+        tags={**first.tags, "dagster/run_key": first.run_key},
+    )
+    assert run.success
+    # the run now exists: re-emission stops, the ledger holds the run
+    result = evaluate(instance)
+    assert isinstance(result, SkipReason)
+    with jobsched_db.connect() as conn:
+        (entry,) = [e for e in ledger.entries(conn) if e.run_key == first.run_key]
+    assert entry.run_id == run.run_id
+
+
+def test_outcome_sensor_writes_success_back_to_the_ledger(jobsched_db: sa.Engine, instance) -> None:
+    add_every_minute_schedule(jobsched_db)
+    (request,) = evaluate(instance).run_requests  # type: ignore[union-attr]
+    run = defs.get_job_def("demo_echo").execute_in_process(
+        instance=instance, run_config=request.run_config, tags=request.tags
+    )
+    (record,) = instance.get_records_for_run(run.run_id, of_type=DagsterEventType.RUN_SUCCESS).records
+    sensor = defs.get_sensor_def("jobsched_outcome_success")
+    context = build_run_status_sensor_context(
+        sensor_name="jobsched_outcome_success",
+        dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(run.run_id),
+        dagster_event=record.event_log_entry.dagster_event,
+    )
+    sensor(context)
+    with jobsched_db.connect() as conn:
+        (entry,) = ledger.entries(conn)
+    assert (entry.status, entry.run_id) == ("success", run.run_id)
+
+
+def test_fire_due_within_the_lookahead_is_requested_at_its_instant(
+    jobsched_db: sa.Engine, instance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tick that sees a fire due before the next tick waits for it instead of leaving it 5 s late."""
+    now = utc_now()
+    next_fire = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    time.sleep(max(0.0, (next_fire - timedelta(seconds=4) - now).total_seconds()))
+    monkeypatch.setenv("JOBSCHED_LOOKAHEAD_SECONDS", "9")
+    add_every_minute_schedule(jobsched_db, watermark=utc_now())
+    result = evaluate(instance)
+    returned_at = utc_now()
+    assert isinstance(result, SensorResult)
+    fire_at = datetime.fromisoformat(result.run_requests[0].tags["jobsched/fire_time"])
+    assert fire_at == next_fire
+    assert returned_at >= fire_at  # never requested early
+
+
+def test_no_fire_within_the_lookahead_returns_without_waiting(jobsched_db: sa.Engine, instance) -> None:
+    add_every_minute_schedule(jobsched_db, watermark=utc_now(), cron="0 0 1 1 *")
+    result = evaluate(instance)
+    assert isinstance(result, SkipReason) and "next fire" in (result.skip_message or "")

@@ -1,0 +1,117 @@
+"""Real dagster-daemon processes on the local Postgres (Dagster storage and jobsched tables)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import yaml
+
+from jobsched.store.db import engine_for
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def write_dagster_home(home: Path, dagster_db_url: str) -> None:
+    """The repo's dagster.yaml with Dagster's own storage moved to Postgres, as deploy/ does."""
+    config = yaml.safe_load((REPO / "dagster.yaml").read_text())
+    config["storage"] = {"postgres": {"postgres_url": dagster_db_url}}
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_text(yaml.safe_dump(config))
+
+
+@dataclass
+class Deployment:
+    home: Path
+    jobsched_url: str
+    extra_env: dict[str, str] = field(default_factory=dict)
+    daemons: list[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            DAGSTER_HOME=str(self.home),
+            JOBSCHED_DATABASE_URL=self.jobsched_url,
+            JOBSCHED_WAREHOUSE_URL=self.jobsched_url,
+            JOBSCHED_DATA_DIR=str(self.home / "data"),
+            PYTHONUNBUFFERED="1",
+        )
+        env.update(self.extra_env)
+        return env
+
+    def start_daemon(self) -> subprocess.Popen:
+        index = len(self.daemons)
+        log = open(self.home / f"daemon-{index}.log", "ab")  # noqa: SIM115 - the process owns it
+        process = subprocess.Popen(
+            [str(BIN / "dagster-daemon"), "run", "-w", str(REPO / "workspace.yaml")],
+            cwd=REPO,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.daemons.append(process)
+        return process
+
+    def kill(self, process: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
+        """SIGKILL the daemon and its children (code server, run workers) as a crash would."""
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=30)
+
+    def stop_all(self) -> None:
+        for process in self.daemons:
+            if process.poll() is None:
+                self.kill(process, signal.SIGTERM)
+
+    def logs(self) -> str:
+        return "\n".join(
+            p.read_text(errors="replace")[-4000:] for p in sorted(self.home.glob("daemon-*.log"))
+        )
+
+    @property
+    def db(self) -> sa.Engine:
+        return engine_for(self.jobsched_url)
+
+    def sql(self, statement: str, **params: Any) -> list[sa.Row]:
+        with self.db.begin() as conn:
+            result = conn.execute(sa.text(statement), params)
+            return list(result) if result.returns_rows else []
+
+    def instance(self):  # type: ignore[no-untyped-def]
+        from dagster import DagsterInstance
+
+        return DagsterInstance.from_config(str(self.home))
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 1.0, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what or predicate}")
+        time.sleep(interval)
+
+
+def next_minute(after: datetime | None = None) -> datetime:
+    now = after or datetime.now(UTC)
+    return now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
+def sleep_until(instant: datetime) -> None:
+    time.sleep(max(0.0, (instant - datetime.now(UTC)).total_seconds()))

@@ -1,0 +1,350 @@
+"""Cron rows: exchange holidays, holiday rules, DST gap and repeated hour, zones, AND/OR day matching,
+calendar horizon, and the bounded search functions."""
+
+from __future__ import annotations
+
+import time as clock
+from datetime import UTC, date, datetime, timedelta
+from itertools import islice
+
+import pytest
+
+from jobsched.domain.calendars import BusinessCalendar
+from jobsched.domain.model import (
+    Candidate,
+    CronDayMatch,
+    DstGap,
+    DstRepeat,
+    HolidayRule,
+    SkipReason,
+    TimingKind,
+    TimingSpec,
+)
+from jobsched.domain.timing import iter_candidates, last_candidates, next_candidate, validate_cron
+
+NY = "America/New_York"
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def cron(expr: str, zone: str = NY, **kw: object) -> TimingSpec:
+    return TimingSpec(kind=TimingKind.CRON, cron=expr, timezone=zone, **kw)  # type: ignore[arg-type]
+
+
+def between(spec: TimingSpec, calendar: BusinessCalendar | None, first: date, last: date) -> list[Candidate]:
+    """Candidates whose run_at falls on the UTC days first..last inclusive."""
+    after = datetime.combine(first, datetime.min.time(), UTC)
+    until = datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC)
+    return list(iter_candidates(spec, calendar, after, until))
+
+
+def by_date(candidates: list[Candidate]) -> dict[date, Candidate]:
+    return {c.business_date: c for c in candidates}
+
+
+# ---- exchange holidays (skip rule) ----
+
+
+def test_thanksgiving_2026_is_a_holiday_skip_on_xnys(xnys: BusinessCalendar) -> None:
+    found = by_date(between(cron("0 9 * * 1-5"), xnys, date(2026, 11, 23), date(2026, 11, 30)))
+    assert sorted(found) == [date(2026, 11, d) for d in (23, 24, 25, 26, 27, 30)]
+    thanksgiving = found[date(2026, 11, 26)]
+    assert thanksgiving.skip is SkipReason.HOLIDAY
+    assert thanksgiving.detail == "2026-11-26 is not a XNYS session (holiday)"
+    assert thanksgiving.fire_at == utc(2026, 11, 26, 14, 0)  # 09:00 EST
+    assert all(found[d].skip is None for d in found if d != date(2026, 11, 26))
+
+
+def test_independence_day_observed_2026_07_03_is_skipped(xnys: BusinessCalendar) -> None:
+    found = by_date(between(cron("0 9 * * 1-5"), xnys, date(2026, 7, 1), date(2026, 7, 7)))
+    assert found[date(2026, 7, 3)].skip is SkipReason.HOLIDAY
+    assert found[date(2026, 7, 2)].skip is None and found[date(2026, 7, 6)].skip is None
+    assert found[date(2026, 7, 2)].fire_at == utc(2026, 7, 2, 13, 0)  # 09:00 EDT
+
+
+def test_2027_12_31_is_open_on_xnys(xnys: BusinessCalendar) -> None:
+    """New Year 2028 falls on a Saturday and NYSE does not observe it on the Friday."""
+    found = by_date(between(cron("0 9 * * *"), xnys, date(2027, 12, 30), date(2028, 1, 3)))
+    assert found[date(2027, 12, 31)].skip is None
+    assert found[date(2028, 1, 1)].skip is SkipReason.HOLIDAY
+    assert found[date(2028, 1, 1)].detail == "2028-01-01 is not a XNYS session (weekend)"
+
+
+def test_weekend_skip_says_weekend(xnys: BusinessCalendar) -> None:
+    found = by_date(between(cron("0 9 * * *"), xnys, date(2026, 11, 28), date(2026, 11, 29)))
+    assert {c.skip for c in found.values()} == {SkipReason.HOLIDAY}
+    assert all("(weekend)" in (c.detail or "") for c in found.values())
+
+
+# ---- holiday rules ----
+
+
+def test_holiday_rule_next_runs_on_the_next_session_keeping_identity(xnys: BusinessCalendar) -> None:
+    spec = cron("0 9 * * 1-5", holiday_rule=HolidayRule.NEXT)
+    found = between(spec, xnys, date(2026, 11, 25), date(2026, 11, 27))
+    assert [(c.business_date, c.run_at) for c in found] == [
+        (date(2026, 11, 25), utc(2026, 11, 25, 14)),
+        (date(2026, 11, 26), utc(2026, 11, 27, 14)),
+        (date(2026, 11, 27), utc(2026, 11, 27, 14)),
+    ]
+    moved = found[1]
+    assert (
+        moved.skip is None
+        and moved.fire_at == utc(2026, 11, 26, 14)
+        and moved.due_at == utc(2026, 11, 27, 14)
+    )
+
+
+def test_holiday_rule_previous_sorts_moved_fires_before_later_nominal_ones(xnys: BusinessCalendar) -> None:
+    spec = cron("0 9 * * *", holiday_rule=HolidayRule.PREVIOUS)
+    found = between(spec, xnys, date(2026, 11, 25), date(2026, 11, 30))
+    assert [(c.business_date.day, c.run_at.day) for c in found] == [
+        (25, 25),
+        (26, 25),  # Thanksgiving runs Wednesday
+        (27, 27),
+        (28, 27),
+        (29, 27),
+        (30, 30),
+    ]
+    assert [c.business_date for c in found if c.due_at] == [date(2026, 11, d) for d in (26, 28, 29)]
+    keys = [(c.run_at, c.fire_at) for c in found]
+    assert keys == sorted(keys)
+
+
+def test_previous_rule_window_includes_later_holiday_moved_into_it(xnys: BusinessCalendar) -> None:
+    """A window ending Wednesday evening must already hold Thursday's fire moved back to Wednesday."""
+    spec = cron("0 9 * * *", holiday_rule=HolidayRule.PREVIOUS)
+    found = list(iter_candidates(spec, xnys, utc(2026, 11, 25, 12), utc(2026, 11, 25, 23)))
+    assert [c.business_date for c in found] == [date(2026, 11, 25), date(2026, 11, 26)]
+
+
+def test_next_rule_window_includes_earlier_holiday_moved_into_it(xnys: BusinessCalendar) -> None:
+    spec = cron("0 9 * * *", holiday_rule=HolidayRule.NEXT)
+    found = list(iter_candidates(spec, xnys, utc(2026, 11, 30, 0), utc(2026, 11, 30, 23)))
+    assert [c.business_date for c in found] == [date(2026, 11, d) for d in (28, 29, 30)]
+    assert {c.run_at for c in found} == {utc(2026, 11, 30, 14)}
+
+
+def test_holiday_rule_ignore_does_not_consult_the_calendar(xnys: BusinessCalendar) -> None:
+    spec = cron("0 9 * * *", holiday_rule=HolidayRule.IGNORE)
+    found = between(spec, xnys, date(2026, 11, 26), date(2026, 11, 29))
+    assert [c.business_date.day for c in found] == [26, 27, 28, 29]
+    assert all(c.skip is None and c.due_at is None for c in found)
+
+
+# ---- calendar horizon ----
+
+
+def test_date_beyond_xbom_data_is_a_calendar_horizon_skip(xbom: BusinessCalendar) -> None:
+    spec = cron("15 9 * * 1-5", zone="Asia/Kolkata")
+    found = by_date(between(spec, xbom, date(2026, 12, 30), date(2027, 1, 5)))
+    assert found[date(2026, 12, 31)].skip is None
+    horizon = found[date(2027, 1, 4)]
+    assert horizon.skip is SkipReason.CALENDAR_HORIZON
+    assert horizon.fire_at == utc(2027, 1, 4, 3, 45)
+    assert "2026-12-31" in (horizon.detail or "") and "XBOM" in (horizon.detail or "")
+
+
+def test_next_rule_cannot_move_past_the_horizon(xnys: BusinessCalendar) -> None:
+    assert xnys.last_day == date(2028, 12, 31)  # the data window built at TIMING_NOW
+    spec = cron("0 9 * * *", holiday_rule=HolidayRule.NEXT)
+    found = by_date(between(spec, xnys, date(2028, 12, 29), date(2028, 12, 30)))
+    assert found[date(2028, 12, 29)].skip is None
+    weekend = found[date(2028, 12, 30)]  # Saturday: its next session is past the data
+    assert weekend.skip is SkipReason.CALENDAR_HORIZON and weekend.due_at is None
+    assert "cannot move" in (weekend.detail or "")
+
+
+# ---- DST ----
+
+
+def test_dst_gap_shifts_to_the_first_instant_after_the_gap() -> None:
+    found = by_date(between(cron("30 2 * * *"), None, date(2026, 3, 7), date(2026, 3, 9)))
+    assert found[date(2026, 3, 7)].fire_at == utc(2026, 3, 7, 7, 30)  # 02:30 EST
+    gap = found[date(2026, 3, 8)]
+    assert gap.fire_at == utc(2026, 3, 8, 7, 0) and gap.skip is None  # 03:00 EDT
+    assert "DST gap" in (gap.detail or "") and "03:00 EDT" in (gap.detail or "")
+    assert found[date(2026, 3, 9)].fire_at == utc(2026, 3, 9, 6, 30)  # 02:30 EDT
+
+
+def test_dst_gap_skip_option_records_why() -> None:
+    found = by_date(
+        between(cron("30 2 * * *", dst_gap=DstGap.SKIP), None, date(2026, 3, 7), date(2026, 3, 9))
+    )
+    gap = found[date(2026, 3, 8)]
+    assert gap.skip is SkipReason.DST_GAP and "does not exist" in (gap.detail or "")
+    assert found[date(2026, 3, 7)].skip is None and found[date(2026, 3, 9)].skip is None
+
+
+def test_gap_wall_times_colliding_with_a_real_one_fire_once() -> None:
+    found = list(iter_candidates(cron("*/15 2-3 * * *"), None, utc(2026, 3, 8, 5), utc(2026, 3, 8, 8)))
+    assert [c.fire_at for c in found] == [utc(2026, 3, 8, 7, m) for m in (0, 15, 30, 45)]
+    assert all(c.skip is None for c in found)
+    skipping = list(
+        iter_candidates(
+            cron("*/15 2-3 * * *", dst_gap=DstGap.SKIP), None, utc(2026, 3, 8, 5), utc(2026, 3, 8, 8)
+        )
+    )
+    assert [(c.fire_at, c.skip) for c in skipping] == [(utc(2026, 3, 8, 7, m), None) for m in (0, 15, 30, 45)]
+
+
+def test_repeated_hour_fires_once_at_first_occurrence_by_default() -> None:
+    found = list(iter_candidates(cron("30 1 * * *"), None, utc(2026, 10, 31, 12), utc(2026, 11, 2, 12)))
+    assert [c.fire_at for c in found] == [utc(2026, 11, 1, 5, 30), utc(2026, 11, 2, 6, 30)]
+
+
+def test_repeated_hour_both_fires_twice_one_hour_apart() -> None:
+    spec = cron("30 1 * * *", dst_repeat=DstRepeat.BOTH)
+    found = [c for c in between(spec, None, date(2026, 11, 1), date(2026, 11, 1))]
+    assert [c.fire_at for c in found] == [utc(2026, 11, 1, 5, 30), utc(2026, 11, 1, 6, 30)]
+    assert {c.business_date for c in found} == {date(2026, 11, 1)}
+    assert found[1].fire_at - found[0].fire_at == timedelta(hours=1)
+
+
+def test_repeated_hour_both_window_starting_inside_the_hour_keeps_the_second_occurrence() -> None:
+    spec = cron("30 1 * * *", dst_repeat=DstRepeat.BOTH)
+    found = list(iter_candidates(spec, None, utc(2026, 11, 1, 5, 45), utc(2026, 11, 1, 12)))
+    assert [c.fire_at for c in found] == [utc(2026, 11, 1, 6, 30)]
+
+
+# ---- other zones ----
+
+
+def test_europe_london_row_follows_bst_and_uk_holidays(xlon: BusinessCalendar) -> None:
+    spec = cron("0 8 * * 1-5", zone="Europe/London")
+    found = by_date(between(spec, xlon, date(2026, 3, 26), date(2026, 4, 7)))
+    assert found[date(2026, 3, 27)].fire_at == utc(2026, 3, 27, 8)  # GMT
+    assert found[date(2026, 3, 30)].fire_at == utc(2026, 3, 30, 7)  # BST since 2026-03-29
+    assert found[date(2026, 4, 3)].skip is SkipReason.HOLIDAY  # Good Friday
+    assert found[date(2026, 4, 6)].skip is SkipReason.HOLIDAY  # Easter Monday
+    assert found[date(2026, 4, 7)].skip is None
+
+
+def test_asia_kolkata_row_on_xbom(xbom: BusinessCalendar) -> None:
+    spec = cron("15 9 * * 1-5", zone="Asia/Kolkata")
+    found = by_date(between(spec, xbom, date(2026, 1, 22), date(2026, 1, 28)))
+    assert found[date(2026, 1, 23)].fire_at == utc(2026, 1, 23, 3, 45)  # IST is UTC+05:30, no DST
+    assert found[date(2026, 1, 26)].skip is SkipReason.HOLIDAY  # Republic Day
+    assert found[date(2026, 1, 27)].skip is None
+
+
+def test_calendar_is_asked_about_the_rows_local_date(xnys: BusinessCalendar) -> None:
+    """23:30 New York on Wednesday 2026-11-25 is Thursday in UTC; the New York date decides."""
+    found = between(cron("30 23 * * *"), xnys, date(2026, 11, 26), date(2026, 11, 27))
+    assert [(c.business_date, c.skip) for c in found] == [
+        (date(2026, 11, 25), None),
+        (date(2026, 11, 26), SkipReason.HOLIDAY),
+    ]
+
+
+# ---- day-of-month AND day-of-week ----
+
+
+def test_friday_the_13th_and_is_the_default() -> None:
+    found = list(iter_candidates(cron("0 9 13 * 5", zone="UTC"), None, utc(2026, 1, 1), utc(2027, 1, 1)))
+    assert [c.business_date for c in found] == [date(2026, 2, 13), date(2026, 3, 13), date(2026, 11, 13)]
+
+
+def test_friday_the_13th_or_is_classic_cron() -> None:
+    spec = cron("0 9 13 * 5", zone="UTC", cron_day_match=CronDayMatch.OR)
+    found = [c.business_date for c in iter_candidates(spec, None, utc(2026, 1, 1), utc(2026, 2, 1))]
+    assert found == [date(2026, 1, d) for d in (2, 9, 13, 16, 23, 30)]
+
+
+# ---- search functions ----
+
+
+def test_next_candidate_skips_holidays_and_weekends(xnys: BusinessCalendar) -> None:
+    found = next_candidate(cron("0 9 * * *"), xnys, utc(2026, 11, 25, 15))
+    assert found is not None and found.fire_at == utc(2026, 11, 27, 14) and found.skip is None
+
+
+def test_next_candidate_of_a_cron_that_never_fires_is_none() -> None:
+    assert next_candidate(cron("0 0 30 2 *"), None, utc(2026, 11, 23)) is None
+
+
+def test_next_candidate_beyond_the_horizon_is_none(xbom: BusinessCalendar) -> None:
+    assert next_candidate(cron("* * * * *", zone="Asia/Kolkata"), xbom, utc(2026, 12, 31, 20)) is None
+
+
+def test_last_candidates_are_ascending_latest_runs(xnys: BusinessCalendar) -> None:
+    found = last_candidates(cron("0 9 * * *"), xnys, utc(2026, 11, 30, 12), 3)
+    assert [c.business_date for c in found] == [date(2026, 11, d) for d in (24, 25, 27)]
+    assert all(c.skip is None for c in found)
+
+
+def test_last_candidates_include_fires_moved_back_from_after_until(xnys: BusinessCalendar) -> None:
+    spec = cron("0 9 * * *", holiday_rule=HolidayRule.PREVIOUS)
+    found = last_candidates(spec, xnys, utc(2026, 11, 27, 15), 3)
+    assert [(c.business_date.day, c.run_at.day) for c in found] == [(27, 27), (28, 27), (29, 27)]
+
+
+def test_last_candidates_is_bounded_work_after_years_of_downtime(
+    xnys: BusinessCalendar, xbom: BusinessCalendar
+) -> None:
+    started = clock.perf_counter()
+    minutely = last_candidates(cron("* * * * *", zone="UTC"), None, utc(2031, 6, 1, 12, 0, 30), 5)
+    assert [c.fire_at for c in minutely] == [utc(2031, 6, 1, 11, 56) + timedelta(minutes=i) for i in range(5)]
+    # XNYS data in this window ends 2028-12-31: the latest runs are the last sessions in the data.
+    beyond = last_candidates(cron("*/5 * * * *"), xnys, utc(2031, 1, 1), 2)
+    assert [c.fire_at for c in beyond] == [utc(2028, 12, 30, 4, 50), utc(2028, 12, 30, 4, 55)]  # 23:5x EST
+    assert last_candidates(cron("* * * * *", zone="Asia/Kolkata"), xbom, utc(2035, 1, 1), 1) == []
+    assert clock.perf_counter() - started < 2.0
+
+
+def test_iter_candidates_excludes_after_and_includes_until() -> None:
+    spec = cron("0 * * * *", zone="UTC")
+    found = list(iter_candidates(spec, None, utc(2026, 1, 1, 1), utc(2026, 1, 1, 3)))
+    assert [c.fire_at for c in found] == [utc(2026, 1, 1, 2), utc(2026, 1, 1, 3)]
+
+
+def test_naive_datetimes_are_refused() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        list(iter_candidates(cron("0 * * * *"), None, datetime(2026, 1, 1), utc(2026, 1, 2)))
+
+
+def test_preview_of_100_fires_on_xnys_is_fast(xnys: BusinessCalendar) -> None:
+    spec = cron("30 9 * * *")
+    after = utc(2026, 11, 23, 12)
+    timings = []
+    for _ in range(5):
+        started = clock.perf_counter()
+        fires = list(
+            islice(
+                (c for c in iter_candidates(spec, xnys, after, after + timedelta(days=1830)) if not c.skip),
+                100,
+            )
+        )
+        timings.append(clock.perf_counter() - started)
+    assert len(fires) == 100
+    assert min(timings) < 0.020
+
+
+# ---- validation ----
+
+
+@pytest.mark.parametrize(
+    ("expr", "problem"),
+    [
+        ("0 9 * * 1-5", None),
+        ("*/15 9-17 * * MON-FRI", None),
+        ("0 9 L * *", None),
+        ("0 9 * * 5#3", None),
+        ("0 9 * * * *", "expected 5 fields"),
+        ("@daily", "aliases"),
+        ("60 * * * *", "bad minute field '60'"),
+        ("0 24 * * *", "bad hour field '24'"),
+        ("0 9 * * 8", "bad day-of-week field '8'"),
+        ("0 9 * 13 *", "bad month field '13'"),
+        ("H 9 * * *", "hashed"),
+        ("0 0 30 2 *", "never fires"),
+    ],
+)
+def test_validate_cron(expr: str, problem: str | None) -> None:
+    message = validate_cron(expr)
+    if problem is None:
+        assert message is None
+    else:
+        assert message is not None and problem in message
