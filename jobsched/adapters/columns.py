@@ -114,9 +114,8 @@ def _describe(col: Col) -> str:
         return f"{col.source} (one of {', '.join(col.choices)})"
     if col.pattern is not None:
         return f"{col.source} (pattern {col.pattern})"
-    if col.min_value is not None:
-        return f"{col.kind} >= {col.min_value:g}"
-    return {"int": "integer", "float": "number", "str": "text"}[col.kind]
+    kind = {"int": "integer", "float": "number", "str": "text"}[col.kind]
+    return f"{kind} >= {col.min_value:g}" if col.min_value is not None else kind
 
 
 def _first(mask: pd.Series) -> int:

@@ -73,7 +73,12 @@ class TradeReconParams(HttpParams):
     @field_validator("trades_url")
     @classmethod
     def _db_url(cls, value: str) -> str:
-        sa.engine.make_url(value)  # raises ArgumentError -> pydantic error naming the field
+        try:
+            sa.engine.make_url(value)
+        except sa.exc.ArgumentError:
+            raise ValueError(
+                "not a database URL (e.g. postgresql://user@host/db, sqlite:///path.db)"
+            ) from None
         return value
 
 

@@ -101,9 +101,25 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, chunk: pd.DataFrame) -> No
         return
     if conn.dialect.name == "postgresql":
         copy_into(conn, table, chunk)
+    elif conn.dialect.name == "sqlite":
+        executemany_sqlite(conn, table, chunk)
     else:
         records = chunk.astype(object).where(chunk.notna(), None).to_dict("records")
         conn.execute(table.insert(), records)
+
+
+def executemany_sqlite(conn: sa.Connection, table: sa.Table, chunk: pd.DataFrame) -> None:
+    """One DBAPI executemany of plain tuples; values go through the column types' bind processors."""
+    columns = []
+    for name in chunk.columns:
+        values = chunk[name].astype(object).where(chunk[name].notna(), None).tolist()
+        processor = table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        columns.append([None if v is None else processor(v) for v in values] if processor else values)
+    prep = conn.dialect.identifier_preparer
+    names = ", ".join(prep.quote(str(c)) for c in chunk.columns)
+    marks = ", ".join("?" for _ in chunk.columns)
+    sql = f"INSERT INTO {prep.format_table(table)} ({names}) VALUES ({marks})"
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
 
 
 def copy_into(conn: sa.Connection, table: sa.Table, chunk: pd.DataFrame) -> None:
@@ -111,12 +127,22 @@ def copy_into(conn: sa.Connection, table: sa.Table, chunk: pd.DataFrame) -> None
     prep = conn.dialect.identifier_preparer
     columns = ", ".join(prep.quote(str(c)) for c in chunk.columns)
     buffer = io.StringIO()
-    chunk.to_csv(buffer, index=False, header=False, na_rep="\\N")
+    _constant_timestamps_as_text(chunk).to_csv(buffer, index=False, header=False, na_rep="\\N")
     buffer.seek(0)
     sql = f"COPY {prep.format_table(table)} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
     dbapi_conn = conn.connection.driver_connection
     with dbapi_conn.cursor() as cursor:  # type: ignore[union-attr]
         cursor.copy_expert(sql, buffer)
+
+
+def _constant_timestamps_as_text(chunk: pd.DataFrame) -> pd.DataFrame:
+    """Formatting a datetime column dominates to_csv; a column holding one instant (loaded_at) is a scalar."""
+    replace = {}
+    for name in chunk.columns:
+        column = chunk[name]
+        if pd.api.types.is_datetime64_any_dtype(column) and len(column) and (column == column.iloc[0]).all():
+            replace[name] = column.iloc[0].isoformat()
+    return chunk.assign(**replace) if replace else chunk
 
 
 def slice_count(engine: sa.Engine, table: sa.Table, job_key: str, business_date: date) -> int:

@@ -80,6 +80,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 def _request_problems(exc: RequestValidationError) -> list[Problem]:
     problems = []
+    body = exc.body if isinstance(exc.body, dict) else {}
     for error in exc.errors():
         location = [str(part) for part in error.get("loc", ())]
         where = location[0] if location else "body"
@@ -90,7 +91,7 @@ def _request_problems(exc: RequestValidationError) -> list[Problem]:
         elif error.get("type") == "missing":
             message = "field required"
         elif where == "body" and not location[1:]:
-            nested = _model_level(message)
+            nested = _model_level(message, body)
             if nested:
                 problems.append(nested)
                 continue
@@ -101,10 +102,12 @@ def _request_problems(exc: RequestValidationError) -> list[Problem]:
     return problems or [Problem("body", None, "invalid request")]
 
 
-def _model_level(message: str) -> Problem | None:
+def _model_level(message: str, body: dict[str, Any]) -> Problem | None:
+    """'cron: required when ...' (a model-level check) names its field first; take the value from the body."""
     head, sep, rest = message.partition(": ")
     if sep and " " not in head.replace(" and ", "+"):
-        return Problem(head.replace(" and ", ", "), None, rest)
+        field = head.replace(" and ", ", ")
+        return Problem(field, _plain(body.get(field.split(", ")[0])), rest)
     return None
 
 

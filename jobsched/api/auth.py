@@ -65,9 +65,7 @@ def require_write(request: Request, credentials: Credentials) -> None:
     _check(request, credentials, "writes")
 
 
-def require_read(
-    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
-) -> None:
+def require_read(request: Request, credentials: Credentials) -> None:
     if request.app.state.auth.open_reads:
         return
     _check(request, credentials, "reads (JOBSCHED_API_OPEN_READS=false)")

@@ -53,7 +53,13 @@ def retry_policy() -> dg.RetryPolicy:
 def op_name(adapter_key: str) -> str:
     """Name of the step that takes the adapter config (the asset's op for table adapters)."""
     table = getattr(adapters.get_adapter(adapter_key), "table", None)
-    return table.name if table is not None else adapter_key
+    return asset_key(table.name).to_python_identifier() if table is not None else adapter_key
+
+
+def asset_key(table_name: str) -> dg.AssetKey:
+    """Warehouse tables live under the `warehouse` prefix, so an asset's op never shares the name of its
+    job (the job is named after the adapter, which often loads the table of the same name)."""
+    return dg.AssetKey(["warehouse", table_name])
 
 
 def run_config(adapter_key: str, job_key: str, business_date: date, params: dict | None = None) -> dict:
@@ -88,7 +94,7 @@ def build_jobs() -> list[Any]:
             jobs.append(
                 dg.define_asset_job(
                     name=key,
-                    selection=dg.AssetSelection.assets(table.name),
+                    selection=dg.AssetSelection.assets(asset_key(table.name)),
                     description=description,
                     tags=tags,
                     executor_def=dg.in_process_executor,
@@ -120,7 +126,7 @@ def _asset_for(adapter: Adapter) -> dg.AssetsDefinition:
     table = adapter.table  # type: ignore[attr-defined]
 
     @dg.asset(
-        key=table.name,
+        key=asset_key(table.name),
         description=getattr(adapter, "description", None),
         config_schema=CONFIG_SCHEMA,
         output_required=False,

@@ -8,6 +8,7 @@ does not restrict, so the choice only matters when both are set.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from croniter import CroniterBadDateError, CroniterError, croniter
 
@@ -16,6 +17,7 @@ from jobsched.domain.model import CronDayMatch
 CRON_FIELDS = ("minute", "hour", "day-of-month", "month", "day-of-week")
 
 
+@lru_cache(maxsize=1024)
 def validate_cron(
     expr: str, day_match: CronDayMatch = CronDayMatch.AND, allow_never: bool = False
 ) -> str | None:

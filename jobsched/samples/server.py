@@ -1,6 +1,9 @@
 """Local HTTP sample-source server: exchange bhavcopy, ECB XML, corporate-actions API, broker files.
 
-    python -m jobsched.samples.server --port 8765 --root <dir> [--token-env NAME] [--rate-limit 5]
+    python -m jobsched.samples.server --port 8765 --root <dir> [--token-env NAME] [--rate-limit 5] [--no-seed]
+
+On start it also seeds the demo's non-HTTP sources under settings.data_dir() (JOBSCHED_DATA_DIR): broker
+holdings files in the drop folder and the internal trades database (see jobsched.samples.seed).
 
 A file under --root at the request path (e.g. <root>/eod/bhavcopy/20261120.csv) overrides the generated
 payload, which is how tests deliver malformed data. POST /_control/{fault,rate_limit,reset} and
@@ -150,8 +153,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--root", type=Path, default=Path("samples-root"))
     parser.add_argument("--token-env", help="require 'Bearer $VAR' on the corporate-actions API")
     parser.add_argument("--rate-limit", type=float, default=5.0, help="corporate-actions requests/s (0: off)")
+    parser.add_argument("--no-seed", action="store_true", help="do not seed the drop folder and trades db")
     args = parser.parse_args(argv)
     args.root.mkdir(parents=True, exist_ok=True)
+    if not args.no_seed:
+        from jobsched import settings
+        from jobsched.samples.seed import seed_demo
+
+        counts = seed_demo(settings.data_dir(), date.today())
+        print(f"seeded demo sources under {settings.data_dir()}: {counts}", flush=True)
     token = os.environ.get(args.token_env) if args.token_env else None
     server = SampleServer((args.host, args.port), args.root.resolve(), token)
     if args.rate_limit > 0:

@@ -4,6 +4,7 @@ texts fit their columns and numbers fit the database."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
@@ -130,9 +131,7 @@ class ScheduleOut(BaseModel):
 class JobInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    job_key: Annotated[
-        str, Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$", examples=["eod_prices"])
-    ]
+    job_key: Annotated[str, Field(min_length=1, max_length=100, examples=["eod_prices"])]
     adapter: Annotated[str, Field(min_length=1, max_length=100, examples=["demo_echo"])]
     params: dict[str, Any] = Field(default_factory=dict, description="the adapter's parameters")
     description: Annotated[str | None, Field(max_length=10000)] = None
@@ -142,6 +141,13 @@ class JobInput(BaseModel):
     @classmethod
     def _storable(cls, value: Any) -> Any:
         return _clean_texts(value)
+
+    @field_validator("job_key", "adapter")
+    @classmethod
+    def _trimmed(cls, value: str) -> str:
+        if value != value.strip() or not value:
+            raise ValueError("must not be empty nor start or end with spaces")
+        return value
 
 
 JobPatch = _all_optional(JobInput, "JobPatch", "Fields to change; needs the version you read.")
@@ -162,6 +168,18 @@ class JobOut(BaseModel):
 
 
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
+NAME = r"^[A-Za-z0-9_.\-]+$"
+
+
+def _pattern(pattern: str, **kwargs: Any) -> Any:
+    """Document the pattern in OpenAPI; the validators below say what is wrong in words."""
+    return Field(json_schema_extra={"pattern": pattern}, **kwargs)
+
+
+def _check(pattern: str, value: str | None, explain: str) -> str | None:
+    if value is not None and not re.fullmatch(pattern, value):
+        raise ValueError(explain)
+    return value
 
 
 class CalendarInput(BaseModel):
@@ -170,22 +188,36 @@ class CalendarInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[
-        str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$", examples=["ops-uk"])
-    ]
+    name: Annotated[str, _pattern(NAME, min_length=1, max_length=100, examples=["ops-uk"])]
     base: Annotated[str | None, Field(max_length=20, examples=["XLON"])] = None
-    weekmask: Annotated[str, Field(pattern=r"^[01]{7}$", description="Mon..Sun, 1 = normally open")] = (
-        "1111100"
-    )
+    weekmask: Annotated[str, _pattern(r"^[01]{7}$", description="Mon..Sun, 1 = normally open")] = "1111100"
     timezone: Annotated[str, Field(max_length=64)] = "UTC"
-    open_time: Annotated[str, Field(pattern=HHMM)] = "09:00"
-    close_time: Annotated[str, Field(pattern=HHMM)] = "17:00"
+    open_time: Annotated[str, _pattern(HHMM)] = "09:00"
+    close_time: Annotated[str, _pattern(HHMM)] = "17:00"
     description: Annotated[str | None, Field(max_length=10000)] = None
 
     @field_validator("*", mode="before")
     @classmethod
     def _storable(cls, value: Any) -> Any:
         return _clean_texts(value)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        _check(NAME, value, "letters, digits, '_', '-' and '.' only (it appears in URLs)")
+        if value.lower() == "exchanges":
+            raise ValueError("'exchanges' is reserved (the API lists exchange calendars there)")
+        return value
+
+    @field_validator("weekmask")
+    @classmethod
+    def _weekmask(cls, value: str) -> str:
+        return _check(r"^[01]{7}$", value, "7 characters of 0/1, Monday first (e.g. '1111100')") or value
+
+    @field_validator("open_time", "close_time")
+    @classmethod
+    def _times(cls, value: str) -> str:
+        return _check(HHMM, value, "a local time 'HH:MM' (00:00 to 23:59)") or value
 
 
 CalendarPatch = _all_optional(CalendarInput, "CalendarPatch", "Fields to change; needs the version you read.")
@@ -195,15 +227,27 @@ class OverrideInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     day: date
-    kind: Annotated[str, Field(pattern=r"^(holiday|session)$", examples=["holiday"])]
+    kind: Annotated[str, _pattern(r"^(holiday|session)$", examples=["holiday"])]
     reason: Annotated[str, Field(min_length=1, max_length=2000, examples=["company offsite"])]
-    open_time: Annotated[str | None, Field(pattern=HHMM)] = None
-    close_time: Annotated[str | None, Field(pattern=HHMM, examples=["13:00"])] = None
+    open_time: Annotated[str | None, _pattern(HHMM)] = None
+    close_time: Annotated[str | None, _pattern(HHMM, examples=["13:00"])] = None
 
     @field_validator("*", mode="before")
     @classmethod
     def _storable(cls, value: Any) -> Any:
         return _clean_texts(value)
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        return (
+            _check(r"^(holiday|session)$", value, "'holiday' (closed that day) or 'session' (open)") or value
+        )
+
+    @field_validator("open_time", "close_time")
+    @classmethod
+    def _times(cls, value: str | None) -> str | None:
+        return _check(HHMM, value, "a local time 'HH:MM' (00:00 to 23:59)")
 
     @field_validator("day")
     @classmethod
@@ -302,6 +346,13 @@ class PauseInput(BaseModel):
     @classmethod
     def _storable(cls, value: Any) -> Any:
         return _clean_texts(value)
+
+    @field_validator("reason")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank: say why the schedule is paused")
+        return value.strip()
 
 
 class ResumeInput(BaseModel):

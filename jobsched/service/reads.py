@@ -54,7 +54,9 @@ def _preview(
     zone = ZoneInfo(schedule.timing.timezone)
     try:
         calendar = calendar_for(snapshot, schedule, after)
-        candidates = planner.preview(schedule, calendar, after, count)
+        # Paused, every fire is a skip: stop after `count` of them rather than scanning years ahead.
+        max_skips = count if schedule.paused else planner_max_skips(count)
+        candidates = planner.preview(schedule, calendar, after, count, max_skips)
     except (UnknownCalendar, InvalidCalendar, BeyondHorizon, ValueError, OverflowError) as exc:
         raise Conflict(f"cannot plan this schedule after {after.isoformat()}: {exc}") from None
     return PreviewOut(
@@ -64,6 +66,10 @@ def _preview(
         after=after,
         fires=[fire_out(candidate, zone) for candidate in candidates],
     )
+
+
+def planner_max_skips(count: int) -> int:
+    return max(1000, 10 * count)
 
 
 def _check_preview_args(count: int, after: datetime) -> datetime:

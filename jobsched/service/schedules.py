@@ -17,7 +17,7 @@ from jobsched.domain.validation import RowInvalid
 from jobsched.engine import Snapshot, calendar_for, load_snapshot, validated
 from jobsched.service.common import check_id, check_key, guarded_update, hhmm, require_version, utc
 from jobsched.service.errors import Conflict, Invalid, NotFound, problems_from_validation
-from jobsched.service.models import ScheduleInput, ScheduleOut
+from jobsched.service.models import PauseInput, ScheduleInput, ScheduleOut
 from jobsched.store.schema import fire_ledger, schedule_state, schedules
 
 KIND = "schedule"
@@ -62,12 +62,27 @@ def update_schedule(
     return get_schedule(engine, schedule_id)
 
 
-def set_paused(
-    engine: sa.Engine, schedule_id: int, paused: bool, reason: str | None, expected_version: int | None
+def pause_schedule(
+    engine: sa.Engine, ref: int | str, reason: str, expected_version: int | None = None
 ) -> ScheduleOut:
-    """Pause (with a reason) or resume. The version is optional here: pausing twice is harmless."""
+    """Fires while paused become `paused` skips. The version is optional here: pausing twice is harmless."""
+    try:
+        reason = PauseInput(reason=reason, version=expected_version).reason
+    except ValidationError as exc:
+        raise Invalid(problems_from_validation(exc, {"reason": reason}), "pause") from None
+    return _set_paused(engine, ref, True, reason, expected_version)
+
+
+def resume_schedule(engine: sa.Engine, ref: int | str, expected_version: int | None = None) -> ScheduleOut:
+    return _set_paused(engine, ref, False, None, expected_version)
+
+
+def _set_paused(
+    engine: sa.Engine, ref: int | str, paused: bool, reason: str | None, expected_version: int | None
+) -> ScheduleOut:
     with engine.begin() as conn:
-        row = find_row(conn, schedule_id)
+        row = find_row(conn, ref)
+        schedule_id = row["id"]
         require_version(KIND, schedule_id, row["version"], expected_version, required=False)
         guarded_update(
             conn,

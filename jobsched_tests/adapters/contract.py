@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from jobsched.adapters import SourceError, get_adapter, validate_params
 from jobsched.adapters.base import RunContext
 from jobsched.adapters.runner import RunReport, run_adapter
-from jobsched.defs.jobs import run_config
+from jobsched.defs.jobs import op_name, run_config
 from jobsched_tests.adapters.sample_source import SampleSource
 
 BUSINESS_DATE = date(2026, 11, 20)  # a Friday
@@ -94,8 +94,8 @@ class AdapterContract:
         self.deliver(src, jobsched_env, params)
         result = self.launch(defs, instance, job_key, params)
         assert result.success
-        table = get_adapter(self.adapter).table.name  # type: ignore[attr-defined]
-        metadata = {k: v.value for k, v in result.asset_materializations_for_node(table)[0].metadata.items()}
+        materializations = result.asset_materializations_for_node(op_name(self.adapter))
+        metadata = {k: v.value for k, v in materializations[0].metadata.items()}
         assert metadata["business_date"] == self.business_date.isoformat()
         assert metadata["rows_read"] >= metadata["rows_loaded"] > 0
         assert metadata["source"]
@@ -135,8 +135,7 @@ class AdapterContract:
         self.deliver_malformed(src, jobsched_env, params)
         result = self.launch(defs, instance, job_key, params)
         assert not result.success
-        table = get_adapter(self.adapter).table.name  # type: ignore[attr-defined]
-        message = result.failure_data_for_node(table).error.message  # type: ignore[union-attr]
+        message = result.failure_data_for_node(op_name(self.adapter)).error.message  # type: ignore[union-attr]
         assert "rejected, nothing loaded" in message and self.malformed_error in message
         assert dg.DagsterEventType.STEP_UP_FOR_RETRY not in self.step_events(instance, result.run_id)
         assert self.slice_runs(warehouse, job_key) == before and len(before) == good.rows_loaded

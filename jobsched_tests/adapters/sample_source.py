@@ -32,7 +32,7 @@ class SampleSource:
         if token:
             env["SAMPLES_TEST_TOKEN"] = token
             args += ["--token-env", "SAMPLES_TEST_TOKEN"]
-        self.process = subprocess.Popen([*args, "--rate-limit", "0"], env=env, stdout=subprocess.DEVNULL)
+        self.process = subprocess.Popen([*args, "--rate-limit", "0", "--no-seed"], env=env, stdout=subprocess.DEVNULL)
         self._wait_ready()
 
     def _wait_ready(self) -> None:
@@ -62,8 +62,10 @@ class SampleSource:
         body = {"prefix": prefix, "per_second": per_second, "burst": burst, "retry_after": retry_after}
         requests.post(f"{self.url}/_control/rate_limit", json=body, timeout=5).raise_for_status()
 
-    def hits(self, path: str) -> int:
-        return int(requests.get(f"{self.url}/_control/stats", timeout=5).json().get(path, 0))
+    def hits(self, prefix: str) -> int:
+        """Requests served so far (faults and 429s included) whose path starts with `prefix`."""
+        stats = requests.get(f"{self.url}/_control/stats", timeout=5).json()
+        return sum(n for path, n in stats.items() if path.startswith(prefix))
 
     def override(self, path: str, content: str | bytes) -> Path:
         """Serve `content` at `path` instead of the generated payload."""

@@ -10,12 +10,13 @@ import pytest
 import sqlalchemy as sa
 
 from jobsched.adapters.demo_echo import demo_echo_executions, demo_echo_log
-from jobsched.defs.jobs import run_config
+from jobsched.defs.jobs import op_name, run_config
 from jobsched.domain.model import Candidate
 from jobsched.store.ledger import claim_fire
 from jobsched.store.schema import fire_ledger, job_definitions
 
 BD = date(2026, 11, 20)
+NODE = op_name("demo_echo")  # the asset's step
 FIRE = datetime(2026, 11, 23, 14, 30, tzinfo=UTC)
 
 
@@ -42,7 +43,7 @@ def test_rerun_replaces_log_and_appends_executions(defs, instance, warehouse) ->
     assert [(r["job_key"], r["business_date"], r["message"]) for r in log] == [("echo_a", BD, "two")]
     runs = [r["run_id"] for r in _rows(warehouse, demo_echo_executions)]
     assert runs == [first.run_id, second.run_id]
-    metadata = second.asset_materializations_for_node("demo_echo_log")[0].metadata
+    metadata = second.asset_materializations_for_node(NODE)[0].metadata
     assert metadata["rows_loaded"].value == 1 and metadata["business_date"].value == "2026-11-20"
     assert metadata["rows_read"].value == 1 and metadata["source"].value
 
@@ -54,7 +55,7 @@ def test_fire_guard_lets_one_run_execute_a_fire(defs, instance, jobsched_db, war
     winner = _launch(defs, instance, {}, **tags)
     loser = _launch(defs, instance, {}, **tags)
     assert winner.success and loser.success  # the loser stops quietly
-    assert loser.asset_materializations_for_node("demo_echo_log") == []
+    assert loser.asset_materializations_for_node(NODE) == []
     executions = _rows(warehouse, demo_echo_executions)
     assert [(r["run_id"], r["fire_time"]) for r in executions] == [(winner.run_id, FIRE.isoformat())]
     with jobsched_db.connect() as conn:
@@ -88,7 +89,7 @@ def test_params_come_from_the_job_definition_row_when_omitted(defs, instance, jo
 def test_bad_params_fail_without_retry_naming_field_and_value(defs, instance, params, expected) -> None:
     result = _launch(defs, instance, params)
     assert not result.success
-    failure = result.failure_data_for_node("demo_echo_log")
+    failure = result.failure_data_for_node(NODE)
     assert expected in failure.error.message
     events = [e.dagster_event for e in instance.all_logs(result.run_id) if e.dagster_event]
     assert not [e for e in events if e.is_step_up_for_retry]

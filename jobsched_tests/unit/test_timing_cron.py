@@ -113,6 +113,17 @@ def test_holiday_rule_previous_sorts_moved_fires_before_later_nominal_ones(xnys:
     assert keys == sorted(keys)
 
 
+def test_previous_rule_interleaves_moved_fires_with_the_days_own(xnys: BusinessCalendar) -> None:
+    spec = cron("0 9,17 * * *", holiday_rule=HolidayRule.PREVIOUS)
+    found = list(iter_candidates(spec, xnys, utc(2026, 11, 25), utc(2026, 11, 26)))
+    assert [(c.business_date.day, c.run_at.astimezone(xnys.tz).hour) for c in found] == [
+        (25, 9),
+        (26, 9),  # Thanksgiving's 09:00 runs Wednesday 09:00, before Wednesday's own 17:00
+        (25, 17),
+        (26, 17),
+    ]
+
+
 def test_previous_rule_window_includes_later_holiday_moved_into_it(xnys: BusinessCalendar) -> None:
     """A window ending Wednesday evening must already hold Thursday's fire moved back to Wednesday."""
     spec = cron("0 9 * * *", holiday_rule=HolidayRule.PREVIOUS)
@@ -279,6 +290,14 @@ def test_last_candidates_include_fires_moved_back_from_after_until(xnys: Busines
     spec = cron("0 9 * * *", holiday_rule=HolidayRule.PREVIOUS)
     found = last_candidates(spec, xnys, utc(2026, 11, 27, 15), 3)
     assert [(c.business_date.day, c.run_at.day) for c in found] == [(27, 27), (28, 27), (29, 27)]
+
+
+def test_last_candidates_until_inside_the_repeated_hour() -> None:
+    """01:15 EST (second pass) is after 01:30 EDT (first pass): that fire is the latest one."""
+    found = last_candidates(cron("30 1 * * *"), None, utc(2026, 11, 1, 6, 15), 2)
+    assert [c.fire_at for c in found] == [utc(2026, 10, 31, 5, 30), utc(2026, 11, 1, 5, 30)]
+    both = last_candidates(cron("30 1 * * *", dst_repeat=DstRepeat.BOTH), None, utc(2026, 11, 1, 6, 45), 2)
+    assert [c.fire_at for c in both] == [utc(2026, 11, 1, 5, 30), utc(2026, 11, 1, 6, 30)]
 
 
 def test_last_candidates_is_bounded_work_after_years_of_downtime(

@@ -10,7 +10,7 @@ from typing import Any
 import requests
 from pydantic import Field, field_validator
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from jobsched.adapters.base import AdapterParams, Log
@@ -133,6 +133,8 @@ def get(
 def _describe(exc: requests.exceptions.RequestException, params: HttpParams) -> str:
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     tries = f"{params.retries + 1} attempt(s)"
+    if isinstance(reason, NewConnectionError):  # a subclass of ConnectTimeoutError, but e.g. refused
+        return f"connection failed, {tries}: {reason}"
     if isinstance(exc, requests.exceptions.ReadTimeout) or isinstance(reason, ReadTimeoutError):
         return f"timed out: no response within {params.timeout_seconds}s (read timeout), {tries}"
     if isinstance(exc, requests.exceptions.ConnectTimeout) or isinstance(reason, ConnectTimeoutError):

@@ -85,7 +85,8 @@ def delete_schedule(
     if_match: IfMatch = None,
     version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
-    """Deletes the row, its planning state and its ledger. To stop it and keep its history, set enabled=false."""
+    """Deletes the row, its planning state and its ledger. To stop it and keep its history, set
+    enabled=false instead."""
     versioned(if_match, version, lambda v: service.delete_schedule(engine, schedule_id, v))
     return Response(status_code=204)
 
@@ -93,7 +94,7 @@ def delete_schedule(
 @router.post("/{schedule_id}/pause", dependencies=Write, responses=WRITE_ERRORS)
 def pause(schedule_id: ScheduleId, body: PauseInput, engine: Engine, response: Response) -> ScheduleOut:
     """Fires while paused are recorded as `paused` skips; resuming never replays them."""
-    updated = service.set_paused(engine, schedule_id, True, body.reason.strip(), body.version)
+    updated = service.pause_schedule(engine, schedule_id, body.reason, body.version)
     etag(response, updated.version)
     return updated
 
@@ -102,7 +103,7 @@ def pause(schedule_id: ScheduleId, body: PauseInput, engine: Engine, response: R
 def resume(
     schedule_id: ScheduleId, engine: Engine, response: Response, body: ResumeInput | None = None
 ) -> ScheduleOut:
-    updated = service.set_paused(engine, schedule_id, False, None, body.version if body else None)
+    updated = service.resume_schedule(engine, schedule_id, body.version if body else None)
     etag(response, updated.version)
     return updated
 

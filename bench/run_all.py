@@ -1,0 +1,21 @@
+"""Run every benchmark in turn (`make bench`). The fire-lag one takes about --fires minutes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).parent
+BENCHES = [
+    ["bench_preview.py"],
+    ["bench_bulk_load.py"],
+    ["bench_fire_lag.py", "--fires", "30"],
+]
+
+if __name__ == "__main__":
+    failed = 0
+    for bench in BENCHES:
+        print(f"\n=== {' '.join(bench)}", flush=True)
+        failed += subprocess.call([sys.executable, str(HERE / bench[0]), *bench[1:]]) != 0
+    sys.exit(1 if failed else 0)

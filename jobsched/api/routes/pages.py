@@ -1,0 +1,43 @@
+"""HTML pages: the calendar view of a schedule and an index of schedules."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse
+
+from jobsched.api.auth import require_read
+from jobsched.api.deps import ScheduleId, get_engine, now
+from jobsched.api.render import calendar_page, index_page
+from jobsched.api.responses import ERRORS
+from jobsched.service import schedules
+from jobsched.service.calendar_view import MAX_MONTHS, calendar_view
+
+router = APIRouter(tags=["pages"], responses=ERRORS)
+Engine = Annotated[sa.Engine, Depends(get_engine)]
+
+
+@router.get("/", response_class=HTMLResponse, dependencies=[Depends(require_read)])
+def index(engine: Engine) -> HTMLResponse:
+    return HTMLResponse(index_page(schedules.list_schedules(engine)))
+
+
+@router.get(
+    "/schedules/{schedule_id}/calendar", response_class=HTMLResponse, dependencies=[Depends(require_read)]
+)
+def calendar(
+    schedule_id: ScheduleId,
+    engine: Engine,
+    months: Annotated[int, Query(ge=1, le=MAX_MONTHS)] = 3,
+    start: Annotated[
+        str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="first month, YYYY-MM")
+    ] = None,
+) -> HTMLResponse:
+    """The coming months as a calendar: fire days with local times, skips and holidays (reasons on hover),
+    half days, the calendar's data horizon."""
+    first = date.fromisoformat(f"{start}-01") if start else None
+    view = calendar_view(engine, schedule_id, now(), months, first)
+    return HTMLResponse(calendar_page(view, months))

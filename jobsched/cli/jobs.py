@@ -1,0 +1,151 @@
+"""`jobsched jobs ...`: job definitions (what runs) and the adapters they can use."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from jobsched.cli.context import get_engine
+from jobsched.cli.output import as_json, record, reports_errors, table
+from jobsched.service import jobs as service
+
+
+def _params(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not JSON: {exc}", param_hint="--params") from None
+
+
+@click.group()
+def jobs() -> None:
+    """Job definitions: an adapter and its parameters, under a key schedules refer to."""
+
+
+@jobs.command("list")
+@click.option("--json", "json_out", is_flag=True)
+@click.pass_context
+@reports_errors
+def list_(ctx: click.Context, json_out: bool) -> None:
+    found = service.list_jobs(get_engine(ctx))
+    if json_out:
+        return as_json(found)
+    rows = [j.model_dump() | {"used_by": ", ".join(j.schedules)} for j in found]
+    table(
+        rows,
+        [
+            ("job", "job_key"),
+            ("adapter", "adapter"),
+            ("enabled", "enabled"),
+            ("params", "params"),
+            ("used by", "used_by"),
+            ("problem", "problem"),
+        ],
+    )
+
+
+@jobs.command()
+@click.argument("job_key")
+@click.option("--json", "json_out", is_flag=True)
+@click.pass_context
+@reports_errors
+def show(ctx: click.Context, job_key: str, json_out: bool) -> None:
+    found = service.get_job(get_engine(ctx), job_key)
+    if json_out:
+        return as_json(found)
+    record(found)
+    click.echo("used by: " + (", ".join(found.schedules) or "-"))
+
+
+@jobs.command()
+@click.argument("job_key")
+@click.option("--adapter", required=True, help="registered adapter key (see `jobsched jobs adapters`)")
+@click.option(
+    "--params", default=None, help='adapter parameters as a JSON object, e.g. \'{"exchange": "XNYS"}\''
+)
+@click.option("--description", default=None)
+@click.option("--disabled", is_flag=True, help="create it disabled (its fires are skipped as job_disabled)")
+@click.pass_context
+@reports_errors
+def add(
+    ctx: click.Context,
+    job_key: str,
+    adapter: str,
+    params: str | None,
+    description: str | None,
+    disabled: bool,
+) -> None:
+    """Create job definition JOB_KEY; its parameters are checked against the adapter's model."""
+    data = {"job_key": job_key, "adapter": adapter, "description": description, "enabled": not disabled}
+    parsed = _params(params)
+    if parsed is not None:
+        data["params"] = parsed
+    created = service.create_job(get_engine(ctx), data)
+    click.echo(
+        f"created job definition {created.job_key!r} (adapter {created.adapter}, version {created.version})"
+    )
+
+
+@jobs.command()
+@click.argument("job_key")
+@click.option("--adapter", default=None)
+@click.option("--params", default=None, help="replaces all parameters (JSON object)")
+@click.option("--description", default=None)
+@click.option("--enable/--disable", "enabled", default=None)
+@click.option("--rename", "new_key", default=None, help="new key (only while no schedule uses it)")
+@click.option("--version", "expected", type=click.IntRange(1), default=None, help="the version you read")
+@click.pass_context
+@reports_errors
+def edit(
+    ctx: click.Context,
+    job_key: str,
+    adapter: str | None,
+    params: str | None,
+    description: str | None,
+    enabled: bool | None,
+    new_key: str | None,
+    expected: int | None,
+) -> None:
+    """Change a job definition."""
+    engine = get_engine(ctx)
+    given = {"adapter": adapter, "params": _params(params), "description": description, "enabled": enabled}
+    patch = {key: value for key, value in given.items() if value is not None}
+    if new_key:
+        patch["job_key"] = new_key
+    if not patch:
+        raise click.UsageError("nothing to change")
+    current = service.get_job(engine, job_key)
+    updated = service.update_job(engine, job_key, patch, expected or current.version)
+    click.echo(f"updated job definition {updated.job_key!r} (version {updated.version})")
+
+
+@jobs.command()
+@click.argument("job_key")
+@click.option("--yes", is_flag=True, help="do not ask")
+@click.pass_context
+@reports_errors
+def delete(ctx: click.Context, job_key: str, yes: bool) -> None:
+    """Delete a job definition (refused while a schedule uses it)."""
+    engine = get_engine(ctx)
+    current = service.get_job(engine, job_key)
+    if not yes:
+        click.confirm(f"delete job definition {job_key!r}?", abort=True)
+    service.delete_job(engine, job_key, current.version)
+    click.echo(f"deleted job definition {job_key!r}")
+
+
+@jobs.command()
+def adapters() -> None:
+    """Registered adapters and their parameters."""
+    from jobsched.adapters.registry import all_adapters
+
+    rows = []
+    for key, adapter in all_adapters().items():
+        fields = adapter.Params.model_fields
+        params = ", ".join(f"{name}{'' if info.is_required() else '?'}" for name, info in fields.items())
+        rows.append({"key": key, "params": params, "description": getattr(adapter, "description", None)})
+    table(rows, [("adapter", "key"), ("params (? = optional)", "params"), ("description", "description")])

@@ -1,0 +1,105 @@
+"""defs/jobs.py: one job per adapter, run config that Dagster accepts, config errors that fail clearly."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+
+from jobsched.adapters import all_adapters
+from jobsched.defs.jobs import asset_key, build_assets, build_jobs, op_name, run_config
+from jobsched.domain.model import Candidate
+from jobsched.store.ledger import claim_fire
+from jobsched.store.schema import job_definitions
+
+BD = date(2026, 11, 20)
+NODE = op_name("demo_echo")
+
+
+def test_one_job_per_adapter_named_by_its_key(defs: dg.Definitions) -> None:
+    assert sorted(job.name for job in build_jobs()) == sorted(all_adapters())
+    for key, adapter in all_adapters().items():
+        job = defs.resolve_job_def(key)
+        assert job.tags["jobsched/adapter"] == key
+        assert op_name(key) in {node.name for node in job.nodes}
+        assert job.asset_layer.asset_keys_for_node(op_name(key)) == {asset_key(adapter.table.name)}
+
+
+def test_assets_show_source_lineage() -> None:
+    specs = {a.key.to_user_string(): a for a in build_assets() if isinstance(a, dg.AssetSpec)}
+    assets = {k.to_user_string(): a for a in build_assets() if isinstance(a, dg.AssetsDefinition) for k in a.keys}
+    assert {"internal_trades", "broker_trade_files", "exchange_bhavcopy"} <= set(specs)
+    recon = assets["warehouse/trade_breaks"]
+    deps = {d.to_user_string() for d in recon.asset_deps[asset_key("trade_breaks")]}
+    assert deps == {"internal_trades", "broker_trade_files"}
+
+
+@pytest.mark.parametrize("params", [None, {"url": "http://127.0.0.1:1/x.csv"}])
+def test_run_config_is_valid_for_every_job(defs: dg.Definitions, params: dict | None) -> None:
+    for key in all_adapters():
+        config = run_config(key, f"{key}_job", BD, params)
+        assert config["ops"][op_name(key)]["config"]["business_date"] == "2026-11-20"
+        assert ("params" in config["ops"][op_name(key)]["config"]) == (params is not None)
+        assert dg.validate_run_config(defs.resolve_job_def(key), config)
+    json.dumps(run_config("eod_prices", "x", BD, {"series": ["EQ"]}))  # usable with --config-json
+
+
+def launch(defs: dg.Definitions, instance: dg.DagsterInstance, config: dict, tags: dict | None = None):
+    return defs.resolve_job_def("demo_echo").execute_in_process(
+        run_config=config, instance=instance, tags=tags or {}, raise_on_error=False
+    )
+
+
+def error_of(result: dg.ExecuteInProcessResult) -> str:
+    return result.failure_data_for_node(NODE).error.message  # type: ignore[union-attr]
+
+
+def test_business_date_comes_from_config_or_tag(defs, instance, jobsched_env) -> None:
+    config = {"ops": {NODE: {"config": {"job_key": "e", "params": {}}}}}
+    assert "business_date: missing" in error_of(launch(defs, instance, config))
+    assert launch(defs, instance, config, {"jobsched/business_date": "2026-11-20"}).success
+    config["ops"][NODE]["config"]["business_date"] = "20/11/2026"
+    assert "business_date='20/11/2026': not an ISO date" in error_of(launch(defs, instance, config))
+
+
+def test_a_job_definition_of_another_adapter_is_refused(defs, instance, jobsched_db) -> None:
+    with jobsched_db.begin() as conn:
+        conn.execute(sa.insert(job_definitions).values(job_key="prices", adapter="eod_prices", params="{}"))
+    result = launch(defs, instance, run_config("demo_echo", "prices", BD, None))
+    assert "job_key='prices': its job definition uses adapter 'eod_prices', not 'demo_echo'" in error_of(result)
+
+
+def test_missing_row_and_params_fails_naming_the_missing_parameter(defs, instance, jobsched_env) -> None:
+    job = defs.resolve_job_def("eod_prices")
+    result = job.execute_in_process(
+        run_config=run_config("eod_prices", "nowhere", BD, None), instance=instance, raise_on_error=False
+    )
+    message = result.failure_data_for_node(op_name("eod_prices")).error.message  # type: ignore[union-attr]
+    assert "url=None: required parameter is missing" in message
+
+
+def test_the_guard_also_stops_a_real_adapter_before_it_reads(defs, instance, jobsched_db, src, warehouse):
+    fire = datetime(2026, 11, 20, 13, 0, tzinfo=UTC)
+    with jobsched_db.begin() as conn:
+        claim_fire(conn, 3, "prices", Candidate(fire_at=fire, business_date=BD), fire)
+    tags = {"jobsched/schedule": "3", "jobsched/fire_time": fire.isoformat(), "jobsched/business_date": "2026-11-20"}
+    config = run_config("eod_prices", "prices", BD, {"url": src.url + "/eod/bhavcopy/{date:%Y%m%d}.csv"})
+    job = defs.resolve_job_def("eod_prices")
+    first = job.execute_in_process(run_config=config, instance=instance, tags=tags)
+    hits = src.hits("/eod/")
+    second = job.execute_in_process(run_config=config, instance=instance, tags=tags)
+    assert first.success and second.success and hits == 1
+    assert src.hits("/eod/") == 1  # the second run never touched the source
+    assert len(first.asset_materializations_for_node(op_name("eod_prices"))) == 1
+    assert second.asset_materializations_for_node(op_name("eod_prices")) == []
+
+
+def test_a_fire_missing_from_the_ledger_does_no_work(defs, instance, jobsched_env, warehouse) -> None:
+    tags = {"jobsched/schedule": "99", "jobsched/fire_time": "2026-11-23T14:30:00+00:00"}
+    result = launch(defs, instance, run_config("demo_echo", "e", BD, {}), tags)
+    assert result.success and result.asset_materializations_for_node(NODE) == []
+    messages = [e.message for e in instance.all_logs(result.run_id)]
+    assert any("is not in the ledger" in (m or "") for m in messages)
