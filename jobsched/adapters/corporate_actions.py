@@ -16,8 +16,19 @@ from jobsched.adapters.sources.http import HttpParams, get, session_for
 from jobsched.adapters.warehouse import slice_table
 
 EVENT_TYPES = ("DIVIDEND", "SPLIT", "BONUS", "RIGHTS", "MERGER", "SPINOFF")
-FIELDS = ("id", "type", "symbol", "isin", "ex_date", "record_date", "pay_date", "amount", "currency", "ratio",
-          "description")  # fmt: skip
+FIELDS = (
+    "id",
+    "type",
+    "symbol",
+    "isin",
+    "ex_date",
+    "record_date",
+    "pay_date",
+    "amount",
+    "currency",
+    "ratio",
+    "description",
+)
 
 corporate_actions = slice_table(
     "corporate_actions",

@@ -77,7 +77,7 @@ class EodPrices(BaseAdapter):
                 "close",
                 "is outside LOW..HIGH",
                 "CLOSE",
-            )  # fmt: skip
+            )
         )
 
     def load(self, ctx: RunContext, params: EodPricesParams, frame: pd.DataFrame) -> int:

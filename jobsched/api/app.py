@@ -4,6 +4,7 @@ call jobsched.service, answer. Every error is JSON {error, message, problems: [{
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -52,12 +53,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         return error_response(exc.status, exc.code, exc.message, exc.problems, getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
-    async def request_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = _request_problems(exc)
-        message = f"invalid request: {problems[0]}" + (
-            f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        )
-        return error_response(422, "invalid", message, problems)
+        in_body = all(str(error.get("loc", ("body",))[0]) == "body" for error in exc.errors())
+        what = _what(request.url.path) if in_body else "request"
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        return error_response(422, "invalid", f"invalid {what}: {problems[0]}{more}", problems)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -76,6 +77,24 @@ def _install_error_handlers(app: FastAPI) -> None:
         # Two writers raced past the service's checks; the database's unique keys and CHECKs caught it.
         first = str(exc.orig).splitlines()[0] if exc.orig else "constraint violated"
         return error_response(409, "conflict", f"the database refused the change: {first}", [])
+
+
+_WHAT = (
+    (re.compile(r"^/schedules/[^/]+/(pause|backfill|trigger)$"), None),
+    (re.compile(r"^/schedules(/.*)?$"), "schedule"),
+    (re.compile(r"^/jobs(/.*)?$"), "job definition"),
+    (re.compile(r"^/calendars/[^/]+/overrides(/.*)?$"), "calendar override"),
+    (re.compile(r"^/calendars(/.*)?$"), "calendar"),
+)
+
+
+def _what(path: str) -> str:
+    """The thing a request body describes, named as the service names it (so API and CLI messages agree)."""
+    for pattern, what in _WHAT:
+        match = pattern.match(path)
+        if match:
+            return what or match.group(1)
+    return "request"
 
 
 def _request_problems(exc: RequestValidationError) -> list[Problem]:

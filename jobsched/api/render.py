@@ -127,12 +127,12 @@ def _cell(day: Day) -> str:
     if not day.in_month:
         return f'<td class="day outside">{day.day.day}</td>'
     classes = " ".join(["day", day.kind] + (["past"] if day.past else []) + (["today"] if day.today else []))
-    title = "; ".join(part for part in (KIND_LABELS.get(day.kind, day.kind), day.note, day.hours) if part)
+    label = KIND_LABELS.get(day.kind, day.kind)
+    title = "; ".join(part for part in (label, day.special, day.note, day.hours) if part)
     parts = [f'<div class="date">{day.day.day}</div>']
-    if day.kind in ("early_close", "late_open"):
-        parts.append(
-            f'<span class="badge half">{"½ day" if day.kind == "early_close" else "late open"}</span>'
-        )
+    if day.special:
+        badge = "½ day" if day.kind == "early_close" else "late open"
+        parts.append(f'<span class="badge half">{badge} {escape(day.special.rsplit(" ", 1)[-1])}</span>')
     if day.note:
         parts.append(f'<div class="note">{escape(day.note)}</div>')
     parts += [_fire(mark) for mark in day.fires]

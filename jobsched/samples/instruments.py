@@ -14,8 +14,16 @@ from jobsched.samples.universe import isin_check_digit
 
 HEADER = "instrument_id,isin,symbol,name,asset_class,mic,currency,lot_size,tick_size,listing_date,status\n"
 ASSET_CLASSES = (("EQUITY", 55), ("BOND", 20), ("ETF", 8), ("FUTURE", 7), ("OPTION", 10))
-VENUES = (("XNSE", "INR", "IN"), ("XBOM", "INR", "IN"), ("XNYS", "USD", "US"), ("XNAS", "USD", "US"),
-          ("XLON", "GBP", "GB"), ("XETR", "EUR", "DE"), ("XPAR", "EUR", "FR"), ("XTKS", "JPY", "JP"))  # fmt: skip
+VENUES = (
+    ("XNSE", "INR", "IN"),
+    ("XBOM", "INR", "IN"),
+    ("XNYS", "USD", "US"),
+    ("XNAS", "USD", "US"),
+    ("XLON", "GBP", "GB"),
+    ("XETR", "EUR", "DE"),
+    ("XPAR", "EUR", "FR"),
+    ("XTKS", "JPY", "JP"),
+)
 STATUSES = ("ACTIVE",) * 17 + ("SUSPENDED", "DELISTED", "DELISTED")
 ALNUM = string.ascii_uppercase + string.digits
 

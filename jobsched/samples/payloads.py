@@ -10,14 +10,54 @@ from typing import Any
 
 from jobsched.samples.universe import equities, is_weekday, price_on, rng_for
 
-BHAV_HEADER = ["SYMBOL", "SERIES", "OPEN", "HIGH", "LOW", "CLOSE", "LAST", "PREVCLOSE", "TOTTRDQTY",
-               "TOTTRDVAL", "TIMESTAMP", "TOTALTRADES", "ISIN"]  # fmt: skip
+BHAV_HEADER = [
+    "SYMBOL",
+    "SERIES",
+    "OPEN",
+    "HIGH",
+    "LOW",
+    "CLOSE",
+    "LAST",
+    "PREVCLOSE",
+    "TOTTRDQTY",
+    "TOTTRDVAL",
+    "TIMESTAMP",
+    "TOTALTRADES",
+    "ISIN",
+]
 
-ECB_BASE = {"USD": 1.0815, "JPY": 161.42, "BGN": 1.9558, "CZK": 25.241, "DKK": 7.4593, "GBP": 0.85203,
-            "HUF": 395.83, "PLN": 4.3195, "RON": 4.9753, "SEK": 11.5365, "CHF": 0.9562, "ISK": 149.9,
-            "NOK": 11.783, "TRY": 37.1312, "AUD": 1.6558, "BRL": 6.2414, "CAD": 1.5101, "CNY": 7.7601,
-            "HKD": 8.4149, "IDR": 17170.14, "ILS": 3.9988, "INR": 91.3025, "KRW": 1510.48, "MXN": 21.9315,
-            "MYR": 4.6801, "NZD": 1.8523, "PHP": 62.931, "SGD": 1.4417, "THB": 36.765, "ZAR": 19.6075}  # fmt: skip
+ECB_BASE = {
+    "USD": 1.0815,
+    "JPY": 161.42,
+    "BGN": 1.9558,
+    "CZK": 25.241,
+    "DKK": 7.4593,
+    "GBP": 0.85203,
+    "HUF": 395.83,
+    "PLN": 4.3195,
+    "RON": 4.9753,
+    "SEK": 11.5365,
+    "CHF": 0.9562,
+    "ISK": 149.9,
+    "NOK": 11.783,
+    "TRY": 37.1312,
+    "AUD": 1.6558,
+    "BRL": 6.2414,
+    "CAD": 1.5101,
+    "CNY": 7.7601,
+    "HKD": 8.4149,
+    "IDR": 17170.14,
+    "ILS": 3.9988,
+    "INR": 91.3025,
+    "KRW": 1510.48,
+    "MXN": 21.9315,
+    "MYR": 4.6801,
+    "NZD": 1.8523,
+    "PHP": 62.931,
+    "SGD": 1.4417,
+    "THB": 36.765,
+    "ZAR": 19.6075,
+}
 
 CA_TYPES = ("DIVIDEND", "DIVIDEND", "DIVIDEND", "SPLIT", "BONUS", "RIGHTS")
 
@@ -35,8 +75,21 @@ def bhavcopy_csv(day: date) -> str:
         open_ = round(rng.uniform(low, high), 2)
         qty = rng.randint(1_000, 5_000_000)
         for series in ("EQ", "BE") if rng.random() < 0.05 else ("EQ",):
-            row = [inst.symbol, series, open_, high, low, close, round(close + rng.choice((-0.05, 0, 0.05)), 2),
-                   prev, qty, round(qty * close, 2), stamp, rng.randint(10, 90_000), inst.isin]  # fmt: skip
+            row = [
+                inst.symbol,
+                series,
+                open_,
+                high,
+                low,
+                close,
+                round(close + rng.choice((-0.05, 0, 0.05)), 2),
+                prev,
+                qty,
+                round(qty * close, 2),
+                stamp,
+                rng.randint(10, 90_000),
+                inst.isin,
+            ]
             out.write(",".join(str(v) for v in row) + ",\n")
     return out.getvalue()
 
@@ -51,10 +104,10 @@ def ecb_publication_date(day: date) -> date:
 def ecb_daily_xml(day: date) -> str:
     day = ecb_publication_date(day)
     rng = rng_for("ecb", day)
-    cubes = "\n".join(
-        f"\t\t\t<Cube currency='{ccy}' rate='{round(rate * (1 + rng.gauss(0, 0.004)), 4 if rate < 100 else 2)}'/>"
-        for ccy, rate in ECB_BASE.items()
-    )
+    rates = {
+        ccy: round(rate * (1 + rng.gauss(0, 0.004)), 4 if rate < 100 else 2) for ccy, rate in ECB_BASE.items()
+    }
+    cubes = "\n".join(f"\t\t\t<Cube currency='{ccy}' rate='{rate}'/>" for ccy, rate in rates.items())
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01" '
@@ -117,8 +170,19 @@ def internal_trades(account: str, day: date) -> list[dict[str, Any]]:
     return trades
 
 
-BROKER_HEADER = ["Trade Date", "Account", "Client Ref", "Exec ID", "Symbol", "ISIN", "Side", "Quantity",
-                 "Price", "Currency", "Commission"]  # fmt: skip
+BROKER_HEADER = [
+    "Trade Date",
+    "Account",
+    "Client Ref",
+    "Exec ID",
+    "Symbol",
+    "ISIN",
+    "Side",
+    "Quantity",
+    "Price",
+    "Currency",
+    "Commission",
+]
 
 
 def broker_trades_csv(account: str, day: date) -> str:
@@ -132,17 +196,52 @@ def broker_trades_csv(account: str, day: date) -> str:
             continue  # booked internally, missing at the broker
         qty = t["quantity"] + (10 if n == 7 else 0)
         price = round(t["price"] + (0.5 if n == 11 else 0), 2)
-        writer.writerow([day.strftime("%Y%m%d"), account, t["trade_id"], f"EX{day:%y%m%d}{n:05d}", t["symbol"],
-                         t["isin"], t["side"][0], qty, f"{price:.2f}", "INR", f"{qty * price * 0.0003:.2f}"])  # fmt: skip
+        writer.writerow(
+            [
+                day.strftime("%Y%m%d"),
+                account,
+                t["trade_id"],
+                f"EX{day:%y%m%d}{n:05d}",
+                t["symbol"],
+                t["isin"],
+                t["side"][0],
+                qty,
+                f"{price:.2f}",
+                "INR",
+                f"{qty * price * 0.0003:.2f}",
+            ]
+        )
     if trades:
         extra = trades[0]
-        writer.writerow([day.strftime("%Y%m%d"), account, f"T{day:%Y%m%d}-{account}-9999", f"EX{day:%y%m%d}99999",
-                         extra["symbol"], extra["isin"], "B", 25, f"{extra['price']:.2f}", "INR", "0.50"])  # fmt: skip
+        writer.writerow(
+            [
+                day.strftime("%Y%m%d"),
+                account,
+                f"T{day:%Y%m%d}-{account}-9999",
+                f"EX{day:%y%m%d}99999",
+                extra["symbol"],
+                extra["isin"],
+                "B",
+                25,
+                f"{extra['price']:.2f}",
+                "INR",
+                "0.50",
+            ]
+        )
     return out.getvalue()
 
 
-HOLDINGS_HEADER = ["Account", "Symbol", "ISIN", "Description", "Quantity", "Price", "Market Value", "Currency",
-                   "As Of"]  # fmt: skip
+HOLDINGS_HEADER = [
+    "Account",
+    "Symbol",
+    "ISIN",
+    "Description",
+    "Quantity",
+    "Price",
+    "Market Value",
+    "Currency",
+    "As Of",
+]
 
 
 def holdings_csv(account: str, day: date) -> str:
@@ -154,8 +253,19 @@ def holdings_csv(account: str, day: date) -> str:
     for inst in rng.sample(equities(), 35):
         qty = rng.randint(1, 200) * 10
         price = price_on(inst, day)
-        writer.writerow([account, inst.symbol, inst.isin, inst.name, qty, f"{price:.2f}", f"{qty * price:.2f}",
-                         "INR", day.isoformat()])  # fmt: skip
+        writer.writerow(
+            [
+                account,
+                inst.symbol,
+                inst.isin,
+                inst.name,
+                qty,
+                f"{price:.2f}",
+                f"{qty * price:.2f}",
+                "INR",
+                day.isoformat(),
+            ]
+        )
     return out.getvalue()
 
 

@@ -8,10 +8,50 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-SYLLABLES = ("AR", "BH", "CO", "DE", "EN", "FI", "GR", "HI", "IN", "JA", "KO", "LU", "MA", "NI", "OR",
-             "PA", "RE", "SI", "TA", "UL", "VE", "WI", "XE", "YO", "ZE")  # fmt: skip
-SUFFIXES = ("Industries", "Bank", "Motors", "Pharma", "Power", "Textiles", "Chemicals", "Finance",
-            "Steel", "Cement", "Foods", "Infotech", "Realty", "Logistics", "Energy")  # fmt: skip
+SYLLABLES = (
+    "AR",
+    "BH",
+    "CO",
+    "DE",
+    "EN",
+    "FI",
+    "GR",
+    "HI",
+    "IN",
+    "JA",
+    "KO",
+    "LU",
+    "MA",
+    "NI",
+    "OR",
+    "PA",
+    "RE",
+    "SI",
+    "TA",
+    "UL",
+    "VE",
+    "WI",
+    "XE",
+    "YO",
+    "ZE",
+)
+SUFFIXES = (
+    "Industries",
+    "Bank",
+    "Motors",
+    "Pharma",
+    "Power",
+    "Textiles",
+    "Chemicals",
+    "Finance",
+    "Steel",
+    "Cement",
+    "Foods",
+    "Infotech",
+    "Realty",
+    "Logistics",
+    "Energy",
+)
 
 
 @dataclass(frozen=True)

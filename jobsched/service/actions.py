@@ -19,7 +19,7 @@ from jobsched.domain.timing import iter_candidates
 from jobsched.domain.validation import RowInvalid
 from jobsched.engine import Snapshot, calendar_for, load_snapshot, validated
 from jobsched.service.errors import Conflict, Invalid
-from jobsched.service.models import BackfillOut, FireOut, TriggerOut
+from jobsched.service.models import EARLIEST, BackfillOut, FireOut, TriggerOut
 from jobsched.service.schedules import find_row
 from jobsched.store import ledger
 from jobsched.store.repository import JobDefinition
@@ -75,6 +75,8 @@ def backfill(
     engine: sa.Engine, schedule_id: int | str, start: date, end: date, now: datetime, dry_run: bool = False
 ) -> BackfillOut:
     """Queue every fire the calendar allows whose business date is in [start, end] and that is due by now."""
+    if start < EARLIEST.date():
+        raise Invalid.one("start", start.isoformat(), "must be on or after 1970-01-01", "backfill")
     if end < start:
         raise Invalid.one("end", end.isoformat(), f"is before start {start.isoformat()}", "backfill")
     if (end - start).days > MAX_BACKFILL_DAYS:

@@ -52,7 +52,8 @@ class Day:
     in_month: bool
     kind: str  # open | early_close | late_open | holiday | weekend | beyond | every_day
     hours: str | None = None
-    note: str | None = None
+    special: str | None = None  # "early close 13:00" / "late open 10:00"
+    note: str | None = None  # holiday name, override reason
     past: bool = False
     today: bool = False
     fires: list[Mark] = field(default_factory=list)
@@ -239,17 +240,10 @@ def _day(day: date, calendar: BusinessCalendar | None, today: date) -> Day:
     cell.kind = "open"
     cell.hours = f"{opened.astimezone(calendar.tz):%H:%M}–{closed.astimezone(calendar.tz):%H:%M %Z}"
     if closed < regular_close:
-        cell.kind = "early_close"
-        cell.note = f"early close {closed.astimezone(calendar.tz):%H:%M}" + (
-            f": {notes[day]}" if day in notes else ""
-        )
+        cell.kind, cell.special = "early_close", f"early close {closed.astimezone(calendar.tz):%H:%M}"
     elif opened > regular_open:
-        cell.kind = "late_open"
-        cell.note = f"late open {opened.astimezone(calendar.tz):%H:%M}" + (
-            f": {notes[day]}" if day in notes else ""
-        )
-    elif day in notes:
-        cell.note = notes[day]
+        cell.kind, cell.special = "late_open", f"late open {opened.astimezone(calendar.tz):%H:%M}"
+    cell.note = notes.get(day)
     return cell
 
 

@@ -66,7 +66,9 @@ def pg_warehouse_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def any_warehouse(request: pytest.FixtureRequest, jobsched_env: Path, monkeypatch: pytest.MonkeyPatch) -> sa.Engine:
+def any_warehouse(
+    request: pytest.FixtureRequest, jobsched_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> sa.Engine:
     """The warehouse on SQLite, then on Postgres (COPY path); JOBSCHED_WAREHOUSE_URL points at it."""
     if request.param == "postgres":
         monkeypatch.setenv("JOBSCHED_WAREHOUSE_URL", request.getfixturevalue("pg_warehouse_url"))

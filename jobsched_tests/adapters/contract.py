@@ -65,7 +65,9 @@ class AdapterContract:
         context = RunContext(job_key, self.business_date, run_id, warehouse, Log(), **ctx)
         return run_adapter(get_adapter(self.adapter), context, validate_params(self.adapter, params))
 
-    def launch(self, defs: dg.Definitions, instance: dg.DagsterInstance, job_key: str, params: dict[str, Any]):
+    def launch(
+        self, defs: dg.Definitions, instance: dg.DagsterInstance, job_key: str, params: dict[str, Any]
+    ):
         job = defs.resolve_job_def(self.adapter)
         config = run_config(self.adapter, job_key, self.business_date, params)
         return job.execute_in_process(run_config=config, instance=instance, raise_on_error=False)
@@ -101,7 +103,9 @@ class AdapterContract:
         assert metadata["source"]
         assert self.slice_runs(any_warehouse, job_key) == [result.run_id] * metadata["rows_loaded"]
 
-    def test_source_error_then_recovery_is_retried(self, src, defs, instance, warehouse, jobsched_env) -> None:
+    def test_source_error_then_recovery_is_retried(
+        self, src, defs, instance, warehouse, jobsched_env
+    ) -> None:
         """The source answers 503 three times: urllib3 retries once per attempt, Dagster retries the op."""
         if self.fault_path is None:
             pytest.skip("not an HTTP source; see the adapter's own recovery test")
@@ -127,7 +131,9 @@ class AdapterContract:
         assert src.hits(self.fault_path) == 2  # the first try and one urllib3 retry
         assert self.slice_runs(warehouse, job_key) == []
 
-    def test_malformed_payload_rejects_the_whole_batch(self, src, defs, instance, warehouse, jobsched_env) -> None:
+    def test_malformed_payload_rejects_the_whole_batch(
+        self, src, defs, instance, warehouse, jobsched_env
+    ) -> None:
         params, job_key = self.params(src, jobsched_env), self.job_key()
         self.deliver(src, jobsched_env, params)
         good = self.run(params, warehouse, job_key)
@@ -163,6 +169,8 @@ class AdapterContract:
 
         self.deliver(src, jobsched_env, params)
         with pytest.raises(Boom):
-            self.run(params, any_warehouse, job_key, chunk_rows=max(1, first.rows_loaded // 3), on_chunk=crash)
+            self.run(
+                params, any_warehouse, job_key, chunk_rows=max(1, first.rows_loaded // 3), on_chunk=crash
+            )
         assert written and written[0] < first.rows_loaded  # it really was half-way
         assert self.slice_runs(any_warehouse, job_key) == before

@@ -28,11 +28,21 @@ class SampleSource:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, JOBSCHED_SAMPLES_QUIET="1")
-        args = [sys.executable, "-m", "jobsched.samples.server", "--port", str(self.port), "--root", str(root)]
+        args = [
+            sys.executable,
+            "-m",
+            "jobsched.samples.server",
+            "--port",
+            str(self.port),
+            "--root",
+            str(root),
+        ]
         if token:
             env["SAMPLES_TEST_TOKEN"] = token
             args += ["--token-env", "SAMPLES_TEST_TOKEN"]
-        self.process = subprocess.Popen([*args, "--rate-limit", "0", "--no-seed"], env=env, stdout=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [*args, "--rate-limit", "0", "--no-seed"], env=env, stdout=subprocess.DEVNULL
+        )
         self._wait_ready()
 
     def _wait_ready(self) -> None:
@@ -56,7 +66,9 @@ class SampleSource:
 
     def fault(self, path: str, **fault: Any) -> None:
         """E.g. fault('/eod/', status=500, count=2) or fault('/ecb/', delay=2, count=-1)."""
-        requests.post(f"{self.url}/_control/fault", json={"path": path, **fault}, timeout=5).raise_for_status()
+        requests.post(
+            f"{self.url}/_control/fault", json={"path": path, **fault}, timeout=5
+        ).raise_for_status()
 
     def rate_limit(self, prefix: str, per_second: float, burst: int, retry_after: int = 1) -> None:
         body = {"prefix": prefix, "per_second": per_second, "burst": burst, "retry_after": retry_after}

@@ -49,11 +49,17 @@ def test_types_names_and_nulls() -> None:
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        ({"Qty": ["10", "2.5", "x"]}, "column 'Qty' row 2: value '2.5' is not a valid integer >= 0 (2 bad value(s))"),
+        (
+            {"Qty": ["10", "2.5", "x"]},
+            "column 'Qty' row 2: value '2.5' is not a valid integer >= 0 (2 bad value(s))",
+        ),
         ({"Qty": ["10", "-1", "3"]}, "column 'Qty' row 2: value '-1' is not a valid integer >= 0"),
         ({"Px": ["1", "inf", "3"]}, "column 'Px' row 2: value 'inf' is not a valid number"),
         ({"Symbol": ["a", " ", "c"]}, "column 'Symbol' row 2: required value is empty (1 empty)"),
-        ({"Trade Date": ["20-NOV-2026", "2026-11-20", "x"]}, "column 'Trade Date' row 2: value '2026-11-20' is not"),
+        (
+            {"Trade Date": ["20-NOV-2026", "2026-11-20", "x"]},
+            "column 'Trade Date' row 2: value '2026-11-20' is not",
+        ),
         ({"Side": ["B", "S", "BUY"]}, "column 'Side' row 3: value 'BUY' is not a valid Side (one of B, S)"),
     ],
 )

@@ -54,7 +54,9 @@ class TestCorporateActions(AdapterContract):
         first = next(i for i, e in enumerate(page["data"]) if e["type"] == "DIVIDEND")
         page["data"][first]["amount"] = None
         src.override("/corporate-actions/v1/events", json.dumps(page))
-        with pytest.raises(BatchRejected, match=rf"column 'amount' row {first + 1}: .* is required for a DIVIDEND"):
+        with pytest.raises(
+            BatchRejected, match=rf"column 'amount' row {first + 1}: .* is required for a DIVIDEND"
+        ):
             self.run(self.params(src, jobsched_env), warehouse, self.job_key())
 
 
@@ -72,7 +74,10 @@ def test_token_comes_from_env_and_is_never_logged(secured, defs, instance, jobsc
 
     denied = job.execute_in_process(run_config=config, instance=instance, raise_on_error=False)
     assert not denied.success
-    assert "HTTP 401 Unauthorized; check $CA_TOKEN" in denied.failure_data_for_node(op_name("corporate_actions")).error.message
+    assert (
+        "HTTP 401 Unauthorized; check $CA_TOKEN"
+        in denied.failure_data_for_node(op_name("corporate_actions")).error.message
+    )
     events = [e.dagster_event.event_type for e in instance.all_logs(denied.run_id) if e.dagster_event]
     assert dg.DagsterEventType.STEP_UP_FOR_RETRY not in events  # a 401 is not retried
 

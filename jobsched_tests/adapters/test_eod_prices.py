@@ -20,7 +20,11 @@ class TestEodPrices(AdapterContract):
     malformed_error = "column 'CLOSE' row 3: value 'n/a' is not a valid number >= 0"
 
     def params(self, src: SampleSource, data_dir: Path) -> dict[str, Any]:
-        return {"url": src.url + "/eod/bhavcopy/{date:%Y%m%d}.csv", "exchange": "XNSE", "backoff_seconds": 0.01}
+        return {
+            "url": src.url + "/eod/bhavcopy/{date:%Y%m%d}.csv",
+            "exchange": "XNSE",
+            "backoff_seconds": 0.01,
+        }
 
     def deliver_malformed(self, src: SampleSource, data_dir: Path, params: dict[str, Any]) -> None:
         lines = bhavcopy_csv(self.business_date).splitlines()
@@ -41,5 +45,7 @@ class TestEodPrices(AdapterContract):
 
     def test_a_file_for_another_date_is_rejected(self, src, warehouse, jobsched_env) -> None:
         src.override(f"/eod/bhavcopy/{self.business_date:%Y%m%d}.csv", bhavcopy_csv(date(2026, 11, 19)))
-        with pytest.raises(Exception, match=r"column 'TIMESTAMP' row 1: value '2026-11-19' is not the business date"):
+        with pytest.raises(
+            Exception, match=r"column 'TIMESTAMP' row 1: value '2026-11-19' is not the business date"
+        ):
             self.run(self.params(src, jobsched_env), warehouse, self.job_key())

@@ -32,12 +32,18 @@ class TestFxRates(AdapterContract):
 
     def test_weekend_gets_fridays_file_and_is_rejected_clearly(self, src, warehouse, jobsched_env) -> None:
         self.business_date = date(2026, 11, 22)
-        with pytest.raises(BatchRejected, match=r"holds rates for 2026-11-20, not the business date 2026-11-22"):
+        with pytest.raises(
+            BatchRejected, match=r"holds rates for 2026-11-20, not the business date 2026-11-22"
+        ):
             self.run(self.params(src, jobsched_env), warehouse, self.job_key())
 
     def test_negative_rate_names_currency_row_and_value(self, src, warehouse, jobsched_env) -> None:
-        src.override("/ecb/eurofxref-daily.xml", ecb_daily_xml(self.business_date).replace("rate='", "rate='-", 1))
-        with pytest.raises(BatchRejected, match=r"column 'rate' row 1: value '-[0-9.]+' is not a valid number >= 0"):
+        src.override(
+            "/ecb/eurofxref-daily.xml", ecb_daily_xml(self.business_date).replace("rate='", "rate='-", 1)
+        )
+        with pytest.raises(
+            BatchRejected, match=r"column 'rate' row 1: value '-[0-9.]+' is not a valid number >= 0"
+        ):
             self.run(self.params(src, jobsched_env), warehouse, self.job_key())
 
     def test_an_xml_that_is_not_eurofxref_is_rejected(self, src, warehouse, jobsched_env) -> None:

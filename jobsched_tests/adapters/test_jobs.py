@@ -25,12 +25,14 @@ def test_one_job_per_adapter_named_by_its_key(defs: dg.Definitions) -> None:
         job = defs.resolve_job_def(key)
         assert job.tags["jobsched/adapter"] == key
         assert op_name(key) in {node.name for node in job.nodes}
-        assert job.asset_layer.asset_keys_for_node(op_name(key)) == {asset_key(adapter.table.name)}
+        assert set(job.asset_layer.selected_asset_keys) == {asset_key(adapter.table.name)}
 
 
 def test_assets_show_source_lineage() -> None:
     specs = {a.key.to_user_string(): a for a in build_assets() if isinstance(a, dg.AssetSpec)}
-    assets = {k.to_user_string(): a for a in build_assets() if isinstance(a, dg.AssetsDefinition) for k in a.keys}
+    assets = {
+        k.to_user_string(): a for a in build_assets() if isinstance(a, dg.AssetsDefinition) for k in a.keys
+    }
     assert {"internal_trades", "broker_trade_files", "exchange_bhavcopy"} <= set(specs)
     recon = assets["warehouse/trade_breaks"]
     deps = {d.to_user_string() for d in recon.asset_deps[asset_key("trade_breaks")]}
@@ -69,7 +71,9 @@ def test_a_job_definition_of_another_adapter_is_refused(defs, instance, jobsched
     with jobsched_db.begin() as conn:
         conn.execute(sa.insert(job_definitions).values(job_key="prices", adapter="eod_prices", params="{}"))
     result = launch(defs, instance, run_config("demo_echo", "prices", BD, None))
-    assert "job_key='prices': its job definition uses adapter 'eod_prices', not 'demo_echo'" in error_of(result)
+    assert "job_key='prices': its job definition uses adapter 'eod_prices', not 'demo_echo'" in error_of(
+        result
+    )
 
 
 def test_missing_row_and_params_fails_naming_the_missing_parameter(defs, instance, jobsched_env) -> None:
@@ -85,7 +89,11 @@ def test_the_guard_also_stops_a_real_adapter_before_it_reads(defs, instance, job
     fire = datetime(2026, 11, 20, 13, 0, tzinfo=UTC)
     with jobsched_db.begin() as conn:
         claim_fire(conn, 3, "prices", Candidate(fire_at=fire, business_date=BD), fire)
-    tags = {"jobsched/schedule": "3", "jobsched/fire_time": fire.isoformat(), "jobsched/business_date": "2026-11-20"}
+    tags = {
+        "jobsched/schedule": "3",
+        "jobsched/fire_time": fire.isoformat(),
+        "jobsched/business_date": "2026-11-20",
+    }
     config = run_config("eod_prices", "prices", BD, {"url": src.url + "/eod/bhavcopy/{date:%Y%m%d}.csv"})
     job = defs.resolve_job_def("eod_prices")
     first = job.execute_in_process(run_config=config, instance=instance, tags=tags)

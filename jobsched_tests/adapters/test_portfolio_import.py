@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import pytest
 
 from jobsched.adapters import SourceError
 from jobsched.adapters.sources.folder import archive_dir_for
+from jobsched.defs.jobs import build_assets, build_jobs
 from jobsched.samples.payloads import holdings_csv
 from jobsched_tests.adapters.contract import AdapterContract
 from jobsched_tests.adapters.sample_source import SampleSource
@@ -25,12 +28,19 @@ class TestPortfolioImport(AdapterContract):
     def params(self, src: SampleSource, data_dir: Path) -> dict[str, Any]:
         inbox = data_dir / "inbox"
         inbox.mkdir(exist_ok=True)
-        return {"account": ACCOUNT, "broker": "IBKR", "inbox": str(inbox), "archive": str(data_dir / "archive")}
+        return {
+            "account": ACCOUNT,
+            "broker": "IBKR",
+            "inbox": str(inbox),
+            "archive": str(data_dir / "archive"),
+        }
 
     def file_name(self, account: str = ACCOUNT) -> str:
         return f"holdings_{account}_{self.business_date:%Y%m%d}.csv"
 
-    def deliver(self, src: SampleSource, data_dir: Path, params: dict[str, Any], account: str = ACCOUNT) -> Path:
+    def deliver(
+        self, src: SampleSource, data_dir: Path, params: dict[str, Any], account: str = ACCOUNT
+    ) -> Path:
         path = Path(params["inbox"]) / self.file_name(account)
         path.write_text(holdings_csv(account, self.business_date))
         return path
@@ -65,25 +75,29 @@ class TestPortfolioImport(AdapterContract):
         self.deliver(src, jobsched_env, params)
         assert self.run(params, warehouse, job_key).rows_loaded == 35
 
-    def test_dagster_retries_until_the_file_arrives(self, src, defs, instance, warehouse, jobsched_env, monkeypatch):
-        """The op's RetryPolicy covers a late delivery: attempt 1 finds nothing, attempt 2 loads."""
-        import threading
-
-        monkeypatch.setenv("JOBSCHED_ADAPTER_RETRY_DELAY", "1.0")
-        from jobsched.defs.jobs import build_assets, build_jobs  # rebuilt with the slower retry delay
-
-        import dagster as dg
-
+    def test_dagster_retries_until_the_file_arrives(
+        self, src, instance, warehouse, jobsched_env, monkeypatch
+    ):
+        """The op's RetryPolicy covers a late delivery: attempt 1 finds nothing, a later attempt loads."""
+        monkeypatch.setenv("JOBSCHED_ADAPTER_RETRY_DELAY", "0.5")  # attempt 2 starts 0.5..1.5 s later
         slow_defs = dg.Definitions(assets=build_assets(), jobs=build_jobs())
         params, job_key = self.params(src, jobsched_env), self.job_key()
-        timer = threading.Timer(0.3, self.deliver, args=(src, jobsched_env, params))
-        timer.start()
-        started = time.monotonic()
+        deliver_on_retry = threading.Thread(target=self._deliver_after_first_retry, args=(instance, params))
+        deliver_on_retry.start()
         result = self.launch(slow_defs, instance, job_key, params)
-        timer.join()
-        assert result.success and time.monotonic() - started >= 0.3
-        assert self.step_events(instance, result.run_id).count(dg.DagsterEventType.STEP_UP_FOR_RETRY) >= 1
+        deliver_on_retry.join(timeout=10)
+        assert result.success
+        assert self.step_events(instance, result.run_id).count(dg.DagsterEventType.STEP_UP_FOR_RETRY) == 1
         assert len(self.slice_runs(warehouse, job_key)) == 35
+
+    def _deliver_after_first_retry(self, instance: dg.DagsterInstance, params: dict[str, Any]) -> None:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            for run in instance.get_runs():
+                if dg.DagsterEventType.STEP_UP_FOR_RETRY in self.step_events(instance, run.run_id):
+                    self.deliver(None, Path(), params)  # type: ignore[arg-type]
+                    return
+            time.sleep(0.02)
 
     def test_rerun_after_archive_reloads_the_archived_copy(self, src, warehouse, jobsched_env) -> None:
         params, job_key = self.params(src, jobsched_env), self.job_key()
@@ -111,7 +125,11 @@ class TestPortfolioImport(AdapterContract):
         self.run(other, warehouse, "portfolio_zx")
         self.deliver(src, jobsched_env, params)
         self.run(params, warehouse, "portfolio_u1")  # re-load one account
-        assert len(self.slice_runs(warehouse, "portfolio_u1")) == len(self.slice_runs(warehouse, "portfolio_zx")) == 35
+        assert (
+            len(self.slice_runs(warehouse, "portfolio_u1"))
+            == len(self.slice_runs(warehouse, "portfolio_zx"))
+            == 35
+        )
 
     def test_a_failed_load_leaves_the_file_in_the_inbox(self, src, warehouse, jobsched_env) -> None:
         params = self.params(src, jobsched_env)

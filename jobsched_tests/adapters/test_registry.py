@@ -39,7 +39,9 @@ def test_adapter_modules_do_not_import_dagster() -> None:
 
 
 def test_unknown_adapter_names_the_key_and_the_known_ones() -> None:
-    with pytest.raises(UnknownAdapter, match=r"adapter='eod_price': unknown adapter key; registered adapters: .*eod_prices"):
+    with pytest.raises(
+        UnknownAdapter, match=r"adapter='eod_price': unknown adapter key; registered adapters: .*eod_prices"
+    ):
         get_adapter("eod_price")
     with pytest.raises(ValueError):  # callers may catch it as a validation error
         validate_params("nope", {})
@@ -48,13 +50,37 @@ def test_unknown_adapter_names_the_key_and_the_known_ones() -> None:
 @pytest.mark.parametrize(
     ("adapter", "params", "expected"),
     [
-        ("eod_prices", {"url": "ftp://x/{date:%Y%m%d}"}, "url='ftp://x/{date:%Y%m%d}': Value error, must be an http"),
-        ("eod_prices", {"url": "http://x/{day}.csv"}, "url='http://x/{day}.csv': Value error, unknown placeholder {day}"),
-        ("eod_prices", {"url": "http://x/", "retries": -1}, "retries=-1: Input should be greater than or equal to 0"),
+        (
+            "eod_prices",
+            {"url": "ftp://x/{date:%Y%m%d}"},
+            "url='ftp://x/{date:%Y%m%d}': Value error, must be an http",
+        ),
+        (
+            "eod_prices",
+            {"url": "http://x/{day}.csv"},
+            "url='http://x/{day}.csv': Value error, unknown placeholder {day}",
+        ),
+        (
+            "eod_prices",
+            {"url": "http://x/", "retries": -1},
+            "retries=-1: Input should be greater than or equal to 0",
+        ),
         ("fx_rates", {"url": "http://x/", "colour": "red"}, "colour='red': unknown parameter"),
-        ("portfolio_import", {"broker": "IBKR", "inbox": "/in"}, "account=None: required parameter is missing"),
-        ("portfolio_import", {"account": "a b", "broker": "X", "inbox": "/i"}, "account='a b': String should match"),
-        ("corporate_actions", {"url": "http://x", "page_size": 0}, "page_size=0: Input should be greater than"),
+        (
+            "portfolio_import",
+            {"broker": "IBKR", "inbox": "/in"},
+            "account=None: required parameter is missing",
+        ),
+        (
+            "portfolio_import",
+            {"account": "a b", "broker": "X", "inbox": "/i"},
+            "account='a b': String should match",
+        ),
+        (
+            "corporate_actions",
+            {"url": "http://x", "page_size": 0},
+            "page_size=0: Input should be greater than",
+        ),
     ],
 )
 def test_bad_params_name_the_field_and_value(adapter: str, params: dict, expected: str) -> None:

@@ -42,7 +42,9 @@ class TestTradeReconciliation(AdapterContract):
         src.override(f"/broker/trades/{ACCOUNT}/{self.business_date:%Y%m%d}.csv", "\n".join(lines) + "\n")
 
     def breaks(self, warehouse: sa.Engine, job_key: str) -> list[tuple[str, str]]:
-        query = sa.select(trade_breaks.c.trade_id, trade_breaks.c.break_type).where(trade_breaks.c.job_key == job_key)
+        query = sa.select(trade_breaks.c.trade_id, trade_breaks.c.break_type).where(
+            trade_breaks.c.job_key == job_key
+        )
         with warehouse.connect() as conn:
             return sorted((r.trade_id[-4:], r.break_type) for r in conn.execute(query))
 
@@ -70,7 +72,9 @@ class TestTradeReconciliation(AdapterContract):
         with sa.create_engine(params["trades_url"]).begin() as conn:
             conn.execute(sa.text("UPDATE internal_trades SET account = 'OTHER' WHERE trade_id LIKE '%-0002'"))
         params["trades_query"] = "SELECT * FROM internal_trades WHERE trade_date = :business_date"
-        with pytest.raises(BatchRejected, match=r"internal trades: column 'account' row 2: value 'OTHER' is not"):
+        with pytest.raises(
+            BatchRejected, match=r"internal trades: column 'account' row 2: value 'OTHER' is not"
+        ):
             self.run(params, warehouse, self.job_key())
 
     def test_a_broken_query_is_a_clear_source_error(self, src, warehouse, jobsched_env) -> None:
@@ -81,4 +85,6 @@ class TestTradeReconciliation(AdapterContract):
 
     def test_a_bad_database_url_is_rejected_as_a_param(self) -> None:
         with pytest.raises(InvalidParams, match=r"trades_url='not a url'"):
-            validate_params(self.adapter, {"account": "A", "trades_url": "not a url", "broker_file_url": "http://x/"})
+            validate_params(
+                self.adapter, {"account": "A", "trades_url": "not a url", "broker_file_url": "http://x/"}
+            )

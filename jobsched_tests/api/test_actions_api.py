@@ -1,4 +1,4 @@
-"""Pause/resume, trigger now and backfill: through the ledger, and picked up by the engine tick the sensor runs."""
+"""Pause/resume, trigger now and backfill: through the ledger, then picked up by the engine tick."""
 
 from __future__ import annotations
 
@@ -46,7 +46,9 @@ def test_pause_with_reason_then_resume(client: TestClient, nyse: dict[str, Any])
     assert stale.status_code == 409
 
 
-def test_trigger_now_is_a_manual_fire_the_engine_requests(client: TestClient, api_url: str, nyse: dict) -> None:
+def test_trigger_now_is_a_manual_fire_the_engine_requests(
+    client: TestClient, api_url: str, nyse: dict
+) -> None:
     before = datetime.now(UTC)
     queued = ok(client.post(f"/schedules/{nyse['id']}/trigger", headers=AUTH), 202)
     assert queued["trigger"] == "manual"
@@ -92,7 +94,9 @@ def test_backfill_queues_allowed_fires_once(client: TestClient, api_url: str, ny
     tuesday, thursday = monday + timedelta(days=1), monday + timedelta(days=3)
     db = engine_for(api_url)
     with db.begin() as conn:  # Monday already ran; Tuesday was skipped as a misfire
-        ledger.claim_fire(conn, nyse["id"], "eod_prices_job", Candidate(_fire_at(monday), monday), _fire_at(monday))
+        ledger.claim_fire(
+            conn, nyse["id"], "eod_prices_job", Candidate(_fire_at(monday), monday), _fire_at(monday)
+        )
         missed = Candidate(_fire_at(tuesday), tuesday, skip=SkipReason.MISFIRE, detail="engine down")
         ledger.record_skips(conn, nyse["id"], "eod_prices_job", [missed])
     ledger.record_outcome(db, nyse["id"], _fire_at(monday), "run-monday", FireStatus.SUCCESS)
@@ -109,7 +113,10 @@ def test_backfill_queues_allowed_fires_once(client: TestClient, api_url: str, ny
     ]
     assert "reopens a skipped fire" in done["queued"][0]["detail"]
     assert [f["business_date"] for f in done["already_present"]] == [monday.isoformat()]
-    assert "success" in done["already_present"][0]["detail"] and "run-monday" in done["already_present"][0]["detail"]
+    assert (
+        "success" in done["already_present"][0]["detail"]
+        and "run-monday" in done["already_present"][0]["detail"]
+    )
     assert [(f["business_date"], f["skip"]) for f in done["skipped"]] == [(thursday.isoformat(), "holiday")]
 
     again = ok(client.post(url, json=body, headers=AUTH), 202)
@@ -119,14 +126,24 @@ def test_backfill_queues_allowed_fires_once(client: TestClient, api_url: str, ny
     backfilled = sorted(r.business_date for r in result.requests if r.trigger == "backfill")
     assert backfilled == [tuesday, tuesday + timedelta(days=1), friday]
     with db.connect() as conn:
-        count = conn.execute(sa.text("SELECT count(*) FROM fire_ledger WHERE trigger = 'backfill'")).scalar_one()
+        count = conn.execute(
+            sa.text("SELECT count(*) FROM fire_ledger WHERE trigger = 'backfill'")
+        ).scalar_one()
     assert count == 3
 
 
 @pytest.mark.parametrize(
     ("start", "end", "field"),
-    [("2026-01-10", "2026-01-01", "end"), ("2020-01-01", "2026-01-01", "end"), ("2026-01-01", "2999-01-01", "end")],
+    [
+        ("2026-01-10", "2026-01-01", "end"),
+        ("2020-01-01", "2026-01-01", "end"),
+        ("2026-01-01", "2999-01-01", "end"),
+    ],
 )
-def test_backfill_bad_ranges(client: TestClient, nyse: dict[str, Any], start: str, end: str, field: str) -> None:
-    found = problem(client.post(f"/schedules/{nyse['id']}/backfill", json={"start": start, "end": end}, headers=AUTH))
+def test_backfill_bad_ranges(
+    client: TestClient, nyse: dict[str, Any], start: str, end: str, field: str
+) -> None:
+    found = problem(
+        client.post(f"/schedules/{nyse['id']}/backfill", json={"start": start, "end": end}, headers=AUTH)
+    )
     assert (found["field"], found["value"]) == (field, end)

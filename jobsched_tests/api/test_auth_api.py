@@ -22,7 +22,9 @@ def test_missing_and_wrong_token(sqlite_client: TestClient) -> None:
     assert missing.status_code == 401 and missing.headers["WWW-Authenticate"] == "Bearer"
     wrong = sqlite_client.post("/jobs", json=JOB, headers={"Authorization": f"Bearer {TOKEN}x"})
     assert wrong.status_code == 401
-    assert sqlite_client.post("/jobs", json=JOB, headers={"Authorization": f"Basic {TOKEN}"}).status_code == 401
+    assert (
+        sqlite_client.post("/jobs", json=JOB, headers={"Authorization": f"Basic {TOKEN}"}).status_code == 401
+    )
     assert sqlite_client.post("/jobs", json=JOB, headers=AUTH).status_code == 201
 
 

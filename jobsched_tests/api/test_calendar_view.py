@@ -51,7 +51,13 @@ def test_month_shows_fires_holidays_half_days_and_horizon(
 
 def test_days_beyond_the_calendar_data_are_marked(sqlite_client: TestClient, sqlite_url_only: str) -> None:
     ok(sqlite_client.post("/jobs", json={"job_key": "bse", "adapter": "demo_echo"}, headers=AUTH), 201)
-    body = {"name": "bse", "job_key": "bse", "cron": "0 18 * * 1-5", "timezone": "Asia/Kolkata", "calendar": "XBOM"}
+    body = {
+        "name": "bse",
+        "job_key": "bse",
+        "cron": "0 18 * * 1-5",
+        "timezone": "Asia/Kolkata",
+        "calendar": "XBOM",
+    }
     created = ok(sqlite_client.post("/schedules", json=body, headers=AUTH), 201)
     view = calendar_view(engine_for(sqlite_url_only), created["id"], NOW, months=3)
     html = calendar_page(view, 3)
@@ -62,11 +68,18 @@ def test_days_beyond_the_calendar_data_are_marked(sqlite_client: TestClient, sql
 
 
 def test_route_and_paused_banner(sqlite_client: TestClient, sqlite_nyse: dict[str, Any]) -> None:
-    ok(sqlite_client.post(f"/schedules/{sqlite_nyse['id']}/pause", json={"reason": "broker migration"}, headers=AUTH))
+    ok(
+        sqlite_client.post(
+            f"/schedules/{sqlite_nyse['id']}/pause", json={"reason": "broker migration"}, headers=AUTH
+        )
+    )
     page = sqlite_client.get(f"/schedules/{sqlite_nyse['id']}/calendar", params={"months": 1})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "Paused: broker migration" in page.text
-    assert sqlite_client.get(f"/schedules/{sqlite_nyse['id']}/calendar", params={"start": "2026-13"}).status_code == 422
+    assert (
+        sqlite_client.get(f"/schedules/{sqlite_nyse['id']}/calendar", params={"start": "2026-13"}).status_code
+        == 422
+    )
     assert sqlite_client.get("/schedules/999/calendar").status_code == 404
     index = sqlite_client.get("/")
     assert f"/schedules/{sqlite_nyse['id']}/calendar" in index.text and "eod-prices-nyse" in index.text

@@ -17,7 +17,9 @@ def test_custom_calendar_with_overrides_drives_the_schedule(client: TestClient) 
     ok(client.post("/calendars/ops-us/overrides", json=holiday, headers=AUTH), 201)
     add_job(client)
     schedule = ok(client.post("/schedules", json=NYSE_CLOSE | {"calendar": "ops-us"}, headers=AUTH), 201)
-    preview = ok(client.get(f"/schedules/{schedule['id']}/preview", params={"count": 1, "after": "2026-11-24"}))
+    preview = ok(
+        client.get(f"/schedules/{schedule['id']}/preview", params={"count": 1, "after": "2026-11-24"})
+    )
     assert [(f["business_date"], f["skip"]) for f in preview["fires"]] == [
         ("2026-11-24", "holiday"),
         ("2026-11-25", None),
@@ -31,7 +33,9 @@ def test_custom_calendar_with_overrides_drives_the_schedule(client: TestClient) 
         headers=AUTH | {"If-Match": '"1"'},
     )
     assert ok(changed)["close_time"] == "13:00" and ok(changed)["version"] == 2
-    preview = ok(client.get(f"/schedules/{schedule['id']}/preview", params={"count": 1, "after": "2026-11-24"}))
+    preview = ok(
+        client.get(f"/schedules/{schedule['id']}/preview", params={"count": 1, "after": "2026-11-24"})
+    )
     assert preview["fires"][0]["skip"] is None
 
     in_use = client.delete("/calendars/ops-us", headers=AUTH | {"If-Match": '"1"'})
@@ -59,7 +63,11 @@ def test_bad_calendar(sqlite_client: TestClient, body: dict, field: str, value: 
 @pytest.mark.parametrize(
     ("body", "field", "value"),
     [
-        ({"day": "2026-12-24", "kind": "holiday", "reason": "x", "close_time": "13:00"}, "close_time", "13:00"),
+        (
+            {"day": "2026-12-24", "kind": "holiday", "reason": "x", "close_time": "13:00"},
+            "close_time",
+            "13:00",
+        ),
         ({"day": "2026-12-24", "kind": "closed", "reason": "x"}, "kind", "closed"),
         ({"day": "2026-12-24", "kind": "holiday", "reason": ""}, "reason", ""),
         ({"day": "2026-13-40", "kind": "holiday", "reason": "x"}, "day", "2026-13-40"),
@@ -104,4 +112,6 @@ def test_job_definitions(client: TestClient) -> None:
     assert client.patch("/jobs/fx", json={"job_key": "fx2", "version": 2}, headers=AUTH).status_code == 409
     in_use = client.delete("/jobs/fx", headers=AUTH | {"If-Match": '"2"'})
     assert in_use.status_code == 409 and "eod-prices-nyse" in in_use.json()["message"]
-    assert client.post("/jobs", json={"job_key": "fx", "adapter": "demo_echo"}, headers=AUTH).status_code == 409
+    assert (
+        client.post("/jobs", json={"job_key": "fx", "adapter": "demo_echo"}, headers=AUTH).status_code == 409
+    )

@@ -51,7 +51,9 @@ def test_preview_draft_is_validated(client: TestClient) -> None:
 
 def test_preview_friday_13th_and(client: TestClient) -> None:
     body = ok(
-        client.post("/schedules/preview", json={"cron": "0 9 13 * 5"}, params={"count": 2, "after": "2026-01-01"})
+        client.post(
+            "/schedules/preview", json={"cron": "0 9 13 * 5"}, params={"count": 2, "after": "2026-01-01"}
+        )
     )
     assert [f["business_date"] for f in body["fires"]] == ["2026-02-13", "2026-03-13"]
 
@@ -107,8 +109,20 @@ def test_health_answers_503_with_reasons_then_200(client: TestClient, api_url: s
 
 def test_health_calendar_horizon(client: TestClient, api_url: str) -> None:
     add_job(client)
-    ok(client.post("/schedules", json={"name": "xbom", "job_key": "eod_prices_job", "cron": "0 18 * * 1-5",
-                                       "timezone": "Asia/Kolkata", "calendar": "XBOM"}, headers=AUTH), 201)
+    ok(
+        client.post(
+            "/schedules",
+            json={
+                "name": "xbom",
+                "job_key": "eod_prices_job",
+                "cron": "0 18 * * 1-5",
+                "timezone": "Asia/Kolkata",
+                "calendar": "XBOM",
+            },
+            headers=AUTH,
+        ),
+        201,
+    )
     db = engine_for(api_url)
     near_end = datetime(2026, 11, 23, tzinfo=UTC)  # XBOM data ends 2026-12-31
     with db.begin() as conn:

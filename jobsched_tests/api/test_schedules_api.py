@@ -40,7 +40,9 @@ def test_stale_version_is_refused_never_overwritten(client: TestClient, nyse: di
     # Bob read version 1 too; his edit must not silently replace Alice's.
     stale_header = client.patch(url, json={"description": "bob"}, headers=AUTH | {"If-Match": '"1"'})
     assert stale_header.status_code == 412
-    assert "version 1" in stale_header.json()["message"] and "now at version 2" in stale_header.json()["message"]
+    assert (
+        "version 1" in stale_header.json()["message"] and "now at version 2" in stale_header.json()["message"]
+    )
     stale_body = client.patch(url, json={"description": "bob", "version": 1}, headers=AUTH)
     assert stale_body.status_code == 409 and stale_body.json()["error"] == "version_mismatch"
     missing = client.patch(url, json={"description": "bob"}, headers=AUTH)
@@ -98,7 +100,9 @@ def test_row_broken_by_sql_is_shown_with_its_problem(client: TestClient, api_url
     assert shown["cron"] == "61 * * * *" and "cron='61 * * * *'" in shown["problem"]
     assert shown["version"] == 2  # the database trigger bumps it for SQL edits too
     # Fixing it through the API works (the row's own errors do not block a correcting edit).
-    fixed = ok(client.patch(f"/schedules/{nyse['id']}", json={"cron": "30 16 * * 1-5", "version": 2}, headers=AUTH))
+    fixed = ok(
+        client.patch(f"/schedules/{nyse['id']}", json={"cron": "30 16 * * 1-5", "version": 2}, headers=AUTH)
+    )
     assert fixed["problem"] is None
 
 

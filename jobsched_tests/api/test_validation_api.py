@@ -23,8 +23,18 @@ BAD_SCHEDULES: list[tuple[dict[str, Any], str, Any, str]] = [
         "not after start_at",
     ),
     ({"kind": "session", "cron": None, "session_event": None}, "session_event", None, "required"),
-    ({"kind": "session", "cron": None, "session_event": "close", "calendar": None}, "calendar", None, "calendar"),
-    ({"kind": "business_day", "business_day": 2, "calendar": "XNYS"}, "business_day, local_time", 2, "required"),
+    (
+        {"kind": "session", "cron": None, "session_event": "close", "calendar": None},
+        "calendar",
+        None,
+        "calendar",
+    ),
+    (
+        {"kind": "business_day", "business_day": 2, "calendar": "XNYS"},
+        "business_day, local_time",
+        2,
+        "required",
+    ),
     ({"kind": "business_day", "business_day": 0, "local_time": "18:00"}, "business_day", 0, "1..23"),
     ({"kind": "weekly"}, "kind", "weekly", "cron"),
     ({"holiday_rule": "sometimes"}, "holiday_rule", "sometimes", "skip"),
@@ -61,7 +71,9 @@ def test_bad_edit_leaves_row_unchanged(sqlite_client: TestClient) -> None:
     url = f"/schedules/{created['id']}"
     found = problem(sqlite_client.patch(url, json={"timezone": "Mars/Olympus", "version": 1}, headers=AUTH))
     assert (found["field"], found["value"]) == ("timezone", "Mars/Olympus")
-    found = problem(sqlite_client.patch(url, json={"end_at": "2000-01-01T00:00:00Z", "version": 1}, headers=AUTH))
+    found = problem(
+        sqlite_client.patch(url, json={"end_at": "2000-01-01T00:00:00Z", "version": 1}, headers=AUTH)
+    )
     assert found["field"] == "end_at"  # checked against the stored start_at: one validation of the merged row
     shown = ok(sqlite_client.get(url))
     assert shown["version"] == 1 and shown["timezone"] == "America/New_York"

@@ -44,10 +44,12 @@ def instance() -> Iterator[DagsterInstance]:
         yield instance
 
 
-def add_every_minute_schedule(
-    engine: sa.Engine, name: str = "every minute", watermark: datetime | None = None, **columns: str
+def add_due_schedule(
+    engine: sa.Engine, name: str = "hourly at this minute", watermark: datetime | None = None, **columns: str
 ) -> int:
-    values = {"cron": "* * * * *", "timezone": "UTC"} | columns
+    minute = utc_now().replace(second=0, microsecond=0)
+    # fires at this minute of every hour: due now, and no second fire appears while the test runs
+    values = {"cron": f"{minute.minute} * * * *", "timezone": "UTC"} | columns
     with engine.begin() as conn:
         conn.execute(
             sa.text(
@@ -60,7 +62,6 @@ def add_every_minute_schedule(
             sa.text("SELECT id FROM schedules WHERE name = :n"), {"n": name}
         ).scalar_one()
         # by default planning resumes just before this minute's fire, as if the engine had been running
-        minute = utc_now().replace(second=0, microsecond=0)
         conn.execute(
             sa.text("INSERT INTO schedule_state (schedule_id, watermark, seen_version) VALUES (:s, :w, 1)"),
             {"s": schedule_id, "w": watermark or minute - timedelta(microseconds=1)},
@@ -75,12 +76,12 @@ def evaluate(instance: DagsterInstance) -> SensorResult | SkipReason:
 
 
 def test_due_fire_becomes_one_run_request_with_tags_and_config(jobsched_db: sa.Engine, instance) -> None:
-    schedule_id = add_every_minute_schedule(jobsched_db)
+    schedule_id = add_due_schedule(jobsched_db)
     result = evaluate(instance)
     assert isinstance(result, SensorResult)
     (request,) = result.run_requests
     fire_at = datetime.fromisoformat(request.tags["jobsched/fire_time"])
-    assert fire_at == utc_now().replace(second=0, microsecond=0) or fire_at < utc_now()
+    assert fire_at.second == 0 and fire_at <= utc_now()
     assert request.job_name == "demo_echo"
     assert request.run_key == ledger.run_key_for(schedule_id, fire_at)
     assert request.tags["jobsched/schedule"] == str(schedule_id)
@@ -95,8 +96,8 @@ def test_due_fire_becomes_one_run_request_with_tags_and_config(jobsched_db: sa.E
 
 
 def test_bad_row_is_quarantined_and_the_others_keep_firing(jobsched_db: sa.Engine, instance) -> None:
-    add_every_minute_schedule(jobsched_db, "good")
-    bad = add_every_minute_schedule(jobsched_db, "bad", cron="61 * * * *")
+    add_due_schedule(jobsched_db, "good")
+    bad = add_due_schedule(jobsched_db, "bad", cron="61 * * * *")
     result = evaluate(instance)
     assert isinstance(result, SensorResult) and len(result.run_requests) == 1
     with jobsched_db.connect() as conn:
@@ -110,7 +111,7 @@ def test_claim_without_a_run_is_re_emitted_after_the_lease_but_never_twice(
     jobsched_db: sa.Engine, instance, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("JOBSCHED_CLAIM_LEASE_SECONDS", "0")
-    add_every_minute_schedule(jobsched_db)
+    add_due_schedule(jobsched_db)
     (first,) = evaluate(instance).run_requests  # type: ignore[union-attr]
     # the daemon "crashed" before creating the run: the claim is re-emitted with the same run_key
     (again,) = evaluate(instance).run_requests  # type: ignore[union-attr]
@@ -132,7 +133,7 @@ def test_claim_without_a_run_is_re_emitted_after_the_lease_but_never_twice(
 
 
 def test_outcome_sensor_writes_success_back_to_the_ledger(jobsched_db: sa.Engine, instance) -> None:
-    add_every_minute_schedule(jobsched_db)
+    add_due_schedule(jobsched_db)
     (request,) = evaluate(instance).run_requests  # type: ignore[union-attr]
     run = defs.get_job_def("demo_echo").execute_in_process(
         instance=instance, run_config=request.run_config, tags=request.tags
@@ -159,7 +160,7 @@ def test_fire_due_within_the_lookahead_is_requested_at_its_instant(
     next_fire = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
     time.sleep(max(0.0, (next_fire - timedelta(seconds=4) - now).total_seconds()))
     monkeypatch.setenv("JOBSCHED_LOOKAHEAD_SECONDS", "9")
-    add_every_minute_schedule(jobsched_db, watermark=utc_now())
+    add_due_schedule(jobsched_db, watermark=utc_now(), cron="* * * * *")
     result = evaluate(instance)
     returned_at = utc_now()
     assert isinstance(result, SensorResult)
@@ -169,6 +170,6 @@ def test_fire_due_within_the_lookahead_is_requested_at_its_instant(
 
 
 def test_no_fire_within_the_lookahead_returns_without_waiting(jobsched_db: sa.Engine, instance) -> None:
-    add_every_minute_schedule(jobsched_db, watermark=utc_now(), cron="0 0 1 1 *")
+    add_due_schedule(jobsched_db, watermark=utc_now(), cron="0 0 1 1 *")
     result = evaluate(instance)
     assert isinstance(result, SkipReason) and "next fire" in (result.skip_message or "")

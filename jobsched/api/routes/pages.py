@@ -15,9 +15,19 @@ from jobsched.api.render import calendar_page, index_page
 from jobsched.api.responses import ERRORS
 from jobsched.service import schedules
 from jobsched.service.calendar_view import MAX_MONTHS, calendar_view
+from jobsched.service.errors import Invalid
 
 router = APIRouter(tags=["pages"], responses=ERRORS)
 Engine = Annotated[sa.Engine, Depends(get_engine)]
+
+
+def _month(text: str) -> date:
+    try:
+        return date.fromisoformat(f"{text}-01")
+    except ValueError:
+        raise Invalid.one(
+            "start", text, "a month YYYY-MM between 1970-01 and 2199-01", "calendar view"
+        ) from None
 
 
 @router.get("/", response_class=HTMLResponse, dependencies=[Depends(require_read)])
@@ -38,6 +48,6 @@ def calendar(
 ) -> HTMLResponse:
     """The coming months as a calendar: fire days with local times, skips and holidays (reasons on hover),
     half days, the calendar's data horizon."""
-    first = date.fromisoformat(f"{start}-01") if start else None
+    first = _month(start) if start else None
     view = calendar_view(engine, schedule_id, now(), months, first)
     return HTMLResponse(calendar_page(view, months))
