@@ -47,30 +47,51 @@ def effective_watermark(
 def plan_tick(
     schedule: Schedule, calendar: BusinessCalendar | None, watermark: datetime, now: datetime
 ) -> TickPlan:
-    """Fires with watermark < run_at <= now, split per the pause state and misfire policy."""
+    """Fires with watermark < run_at <= now, split per the pause state and misfire policy.
+
+    Bounded work: at most MAX_RECORDED_PER_TICK candidates are listed per part (late / on time); a longer
+    late part becomes one summary entry, a longer on-time part (only with a huge grace) continues next tick.
+    """
     if not schedule.enabled or now <= watermark:
         return TickPlan(watermark=max(now, watermark))
-    window = list(
-        islice(
-            _in_bounds(schedule, iter_candidates(schedule.timing, calendar, watermark, now)),
-            MAX_RECORDED_PER_TICK + 1,
-        )
-    )
-    if len(window) > MAX_RECORDED_PER_TICK:
-        return _plan_long_outage(schedule, calendar, watermark, now, window[0])
-
-    skips = [c for c in window if c.skip]
-    due = [c for c in window if not c.skip]
+    late_until = now - schedule.misfire_grace - ONE_MICROSECOND  # late when now - run_at > grace
+    late = _listed(schedule, calendar, watermark, late_until) if watermark < late_until else []
+    on_time = _listed(schedule, calendar, max(watermark, late_until), now)
+    new_watermark = now
+    if len(on_time) > MAX_RECORDED_PER_TICK:
+        on_time = on_time[:MAX_RECORDED_PER_TICK]
+        new_watermark = on_time[-1].run_at
+    skips = [c for c in late + on_time if c.skip]
+    late_due = [c for c in late if not c.skip]
+    on_time_due = [c for c in on_time if not c.skip]
+    summary = None
+    if len(late) > MAX_RECORDED_PER_TICK:
+        summary, late_due = late[0], []
+        skips = [c for c in on_time if c.skip]
     if schedule.paused:
-        return TickPlan(
-            [], skips + [_skipped(c, SkipReason.PAUSED, _pause_detail(schedule)) for c in due], now
+        paused = [_skipped(c, SkipReason.PAUSED, _pause_detail(schedule)) for c in late_due + on_time_due]
+        if summary:
+            detail = f"{_pause_detail(schedule)}: {_span(summary, late_until)} not run"
+            paused.insert(0, _skipped(summary, SkipReason.PAUSED, detail))
+        return TickPlan([], _by_run_at(skips + paused), new_watermark)
+    if summary:
+        fires = _survivors_after_outage(schedule, calendar, watermark, late_until, summary, bool(on_time_due))
+        detail = (
+            f"{_span(summary, late_until)} were missed (engine down or late); "
+            f"misfire_policy={schedule.misfire_policy.value}"
         )
-    late_cutoff = now - schedule.misfire_grace
-    late = [c for c in due if c.run_at < late_cutoff]  # late when now - run_at > grace
-    on_time = [c for c in due if c.run_at >= late_cutoff]
-    to_fire = _misfire_survivors(schedule, late, bool(on_time))
-    skips += [_misfire_skip(schedule, c, now) for c in late if c not in to_fire]
-    return TickPlan(to_fire + on_time, _by_run_at(skips), now)
+        skips.insert(0, _skipped(summary, SkipReason.MISFIRE, detail))
+        return TickPlan(fires + on_time_due, _by_run_at(skips), new_watermark)
+    to_fire = _misfire_survivors(schedule, late_due, bool(on_time_due))
+    skips += [_misfire_skip(schedule, c, now) for c in late_due if c not in to_fire]
+    return TickPlan(to_fire + on_time_due, _by_run_at(skips), new_watermark)
+
+
+def _listed(
+    schedule: Schedule, calendar: BusinessCalendar | None, after: datetime, until: datetime
+) -> list[Candidate]:
+    candidates = _in_bounds(schedule, iter_candidates(schedule.timing, calendar, after, until))
+    return list(islice(candidates, MAX_RECORDED_PER_TICK + 1))
 
 
 def _misfire_survivors(schedule: Schedule, late: list[Candidate], has_on_time: bool) -> list[Candidate]:
@@ -83,41 +104,28 @@ def _misfire_survivors(schedule: Schedule, late: list[Candidate], has_on_time: b
     return late[-schedule.max_catchup :]
 
 
-def _plan_long_outage(
+def _survivors_after_outage(
     schedule: Schedule,
     calendar: BusinessCalendar | None,
     watermark: datetime,
-    now: datetime,
-    first: Candidate,
-) -> TickPlan:
-    """Too many fires missed to list: one summary entry, plus what the policy runs (found backwards)."""
-    late_cutoff = now - schedule.misfire_grace
-    recent = list(
-        _in_bounds(schedule, iter_candidates(schedule.timing, calendar, late_cutoff - ONE_MICROSECOND, now))
-    )
-    recent_skips = [c for c in recent if c.skip]
-    on_time = [c for c in recent if not c.skip]
-    span = (
-        f"more than {MAX_RECORDED_PER_TICK} fires from {first.fire_at.isoformat()} "
-        f"to {late_cutoff.isoformat()}"
-    )
-    if schedule.paused:
-        summary = _skipped(first, SkipReason.PAUSED, f"{_pause_detail(schedule)}: {span} not run")
-        paused = [_skipped(c, SkipReason.PAUSED, _pause_detail(schedule)) for c in on_time]
-        return TickPlan([], [summary, *recent_skips, *paused], now)
-    keep = {MisfirePolicy.SKIP: 0, MisfirePolicy.FIRE_ONCE: 0 if on_time else 1}.get(
+    late_until: datetime,
+    summary: Candidate,
+    has_on_time: bool,
+) -> list[Candidate]:
+    """The misfire policy's picks among too many missed fires to list, found by walking backwards."""
+    keep = {MisfirePolicy.SKIP: 0, MisfirePolicy.FIRE_ONCE: 0 if has_on_time else 1}.get(
         schedule.misfire_policy, schedule.max_catchup
     )
-    backwards = (
-        last_candidates(schedule.timing, calendar, late_cutoff - ONE_MICROSECOND, keep) if keep else []
-    )
-    late = [
+    backwards = last_candidates(schedule.timing, calendar, late_until, keep) if keep else []
+    return [
         c
         for c in _in_bounds(schedule, iter(backwards))
-        if c.run_at > watermark and c.fire_at != first.fire_at
+        if c.run_at > watermark and c.fire_at != summary.fire_at
     ]
-    detail = f"{span} were missed (engine down or late); misfire_policy={schedule.misfire_policy.value}"
-    return TickPlan(late + on_time, [_skipped(first, SkipReason.MISFIRE, detail), *recent_skips], now)
+
+
+def _span(first: Candidate, until: datetime) -> str:
+    return f"more than {MAX_RECORDED_PER_TICK} fires from {first.fire_at.isoformat()} to {until.isoformat()}"
 
 
 def next_run_at(schedule: Schedule, calendar: BusinessCalendar | None, after: datetime) -> datetime | None:

@@ -33,9 +33,13 @@ def test_preview_equals_successive_ticks(
     end = expected[-1].run_at
     seen: list[Candidate] = []
     watermark, now, tick = NOW, NOW, 0
-    while now < end:  # ticks at irregular instants (minutes to a week apart) until the preview's span ends
-        now = min(now + timedelta(minutes=steps[tick % len(steps)]), end)
+    shortest = (end - NOW) / 200  # at most ~200 ticks per example keeps the property fast
+    while watermark < end:  # ticks at irregular instants (minutes to a week apart) until the span ends
+        now = min(now + max(timedelta(minutes=steps[tick % len(steps)]), shortest), end)
         plan = plan_tick(schedule, calendar, watermark, now)
         seen += plan.fires + plan.skips
         watermark, tick = plan.watermark or now, tick + 1
-    assert sorted(map(_identity, seen)) == sorted(map(_identity, expected))
+    # the preview stops after its 20th fire, possibly among several fires due at that same instant
+    # (holiday rules move fires onto one instant), so compare what both list strictly before it
+    before_end = [c for c in seen if c.run_at < end]
+    assert sorted(map(_identity, before_end)) == sorted(_identity(c) for c in expected if c.run_at < end)
