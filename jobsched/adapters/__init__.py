@@ -1,4 +1,4 @@
-"""Adapters, registered on import. Add a module here when you add an adapter (docs/adding-an-adapter.md)."""
+"""Adapters, registered on import. Add a module here when you add an adapter (README: "Adding an adapter")."""
 
 from jobsched.adapters import (  # noqa: F401  (importing registers them)
     corporate_actions,

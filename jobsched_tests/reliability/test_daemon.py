@@ -177,7 +177,8 @@ def test_two_daemons_side_by_side_execute_each_fire_once_and_lose_none(deploymen
     for fire_at in manual_fires:  # a fire every 5 seconds through the trigger path
         d.sql(
             "INSERT INTO fire_ledger"
-            " (schedule_id, fire_at, due_at, business_date, job_key, trigger, status, run_key) VALUES (:s, :f, :f, :b, 'manual_stream', 'manual', 'pending', :k)",
+            " (schedule_id, fire_at, due_at, business_date, job_key, trigger, status, run_key)"
+            " VALUES (:s, :f, :f, :b, 'manual_stream', 'manual', 'pending', :k)",
             s=stream,
             f=fire_at,
             b=fire_at.date(),
