@@ -7,7 +7,11 @@ BIN=.venv/bin
 export JOBSCHED_SAMPLES_URL="${JOBSCHED_SAMPLES_URL:-http://127.0.0.1:${SAMPLES_PORT}}"
 
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+# Background jobs of a script ignore SIGINT, so stop each service and its children explicitly.
+cleanup() {
+  for pid in "${pids[@]}"; do pkill -TERM -P "$pid" 2>/dev/null || true; kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
 trap cleanup EXIT INT TERM
 
 "$BIN/python" -m jobsched.samples.server --port "$SAMPLES_PORT" --root "${JOBSCHED_DATA_DIR:-.jobsched}/samples" &

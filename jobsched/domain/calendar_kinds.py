@@ -144,6 +144,12 @@ class CustomCalendar(BusinessCalendar):
     def is_known(self, day: date) -> bool:
         return self.first_day <= day <= self.last_day or day in self._overrides
 
+    def non_session_kind(self, day: date) -> str:
+        override = self._overrides.get(day)
+        if override is not None and override.kind == "holiday":
+            return f"holiday: {override.reason}"
+        return super().non_session_kind(day)
+
     def nearest_known_day(self, day: date, forward: bool) -> date | None:
         if self.is_known(day):
             return day

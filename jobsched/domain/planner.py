@@ -144,10 +144,7 @@ def preview(
     """The next `count` fires after `after`, with every skip in that span; the sensor's own planner."""
     result: list[Candidate] = []
     fires = skips = 0
-    candidates = _in_bounds(schedule, iter_candidates(schedule.timing, calendar, after, after + PREVIEW_SPAN))
-    for candidate in candidates:
-        if candidate.skip is None and schedule.paused:
-            candidate = _skipped(candidate, SkipReason.PAUSED, _pause_detail(schedule))
+    for candidate in upcoming(schedule, calendar, after, after + PREVIEW_SPAN):
         result.append(candidate)
         if candidate.skip is None:
             fires += 1
@@ -156,6 +153,18 @@ def preview(
         if fires >= count or skips >= max_skips:
             break
     return result
+
+
+def upcoming(
+    schedule: Schedule, calendar: BusinessCalendar | None, after: datetime, until: datetime
+) -> Iterator[Candidate]:
+    """What is to come in (after, until]: start/end bounds applied, fires of a paused or disabled row shown
+    as `paused` skips."""
+    for candidate in _in_bounds(schedule, iter_candidates(schedule.timing, calendar, after, until)):
+        if candidate.skip is None and (schedule.paused or not schedule.enabled):
+            detail = _pause_detail(schedule) if schedule.enabled else "schedule disabled"
+            candidate = _skipped(candidate, SkipReason.PAUSED, detail)
+        yield candidate
 
 
 def _in_bounds(schedule: Schedule, candidates: Iterator[Candidate]) -> Iterator[Candidate]:

@@ -33,7 +33,8 @@ class SessionSteps:
             if calendar.is_session(day):
                 opened, closed = calendar.session_bounds(day)
                 return [Candidate((opened if self.use_open else closed) + self.offset, day)]
-            reason, detail = SkipReason.HOLIDAY, f"{day} is not a {calendar.name} session (holiday)"
+            why = calendar.non_session_kind(day)
+            reason, detail = SkipReason.HOLIDAY, f"{day} is not a {calendar.name} session ({why})"
         except BeyondHorizon as exc:
             reason, detail = SkipReason.CALENDAR_HORIZON, str(exc)
         if not self.with_skips or not calendar.is_weekmask_day(day):

@@ -21,8 +21,8 @@ from jobsched.domain.calendars import (
     UnknownCalendar,
     month_days,
 )
-from jobsched.domain.model import Candidate, Schedule, SkipReason
-from jobsched.domain.timing import iter_candidates
+from jobsched.domain.model import Candidate, Schedule
+from jobsched.domain.planner import upcoming
 from jobsched.domain.validation import RowInvalid
 from jobsched.engine import calendar_for, load_snapshot, validated
 from jobsched.service.errors import Invalid
@@ -144,28 +144,10 @@ def calendar_view(
 
 
 def _future(schedule: Schedule, calendar: BusinessCalendar | None, after: datetime, until: datetime):  # noqa: ANN202
-    """The planner's view of what is to come: schedule bounds and pause applied, like planner.preview."""
+    """The planner's view of what is to come, like planner.preview."""
     if until <= after:
-        return
-    for candidate in iter_candidates(schedule.timing, calendar, after, until):
-        if schedule.start_at and candidate.fire_at < schedule.start_at:
-            continue
-        if schedule.end_at and candidate.fire_at > schedule.end_at:
-            return
-        if candidate.skip is None and (schedule.paused or not schedule.enabled):
-            why = (
-                "schedule disabled"
-                if not schedule.enabled
-                else f"schedule paused: {schedule.pause_reason or ''}"
-            )
-            candidate = Candidate(
-                candidate.fire_at,
-                candidate.business_date,
-                candidate.due_at,
-                SkipReason.PAUSED,
-                why.strip(": "),
-            )
-        yield candidate
+        return iter(())
+    return upcoming(schedule, calendar, after, until)
 
 
 def ledger_in_range(

@@ -6,8 +6,17 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from jobsched.domain.calendars import BusinessCalendar
-from jobsched.domain.model import Candidate, DstRepeat, SessionEvent, SkipReason, TimingKind, TimingSpec
+from jobsched.domain.calendars import BusinessCalendar, resolve_calendar
+from jobsched.domain.model import (
+    CalendarOverride,
+    Candidate,
+    CustomCalendarSpec,
+    DstRepeat,
+    SessionEvent,
+    SkipReason,
+    TimingKind,
+    TimingSpec,
+)
 from jobsched.domain.timing import iter_candidates, last_candidates, next_candidate
 
 
@@ -152,3 +161,21 @@ def test_business_day_search_functions(xnys: BusinessCalendar) -> None:
     following = next_candidate(spec, xnys, utc(2026, 12, 31, 22))
     assert following is not None and following.business_date == date(2026, 12, 31)
     assert following.fire_at - utc(2026, 12, 31, 22) == timedelta(hours=1)
+
+
+def test_holiday_override_reason_is_in_the_skip_detail() -> None:
+    spec = CustomCalendarSpec(
+        name="ops-us",
+        base="XNYS",
+        overrides=(CalendarOverride(date(2026, 12, 24), "holiday", "office closed"),),
+    )
+    calendar = resolve_calendar("ops-us", {"ops-us": spec}, datetime(2026, 11, 23, tzinfo=UTC))
+    for timing in (
+        TimingSpec(
+            TimingKind.SESSION, "America/New_York", session_event=SessionEvent.CLOSE, offset_minutes=30
+        ),
+        TimingSpec(TimingKind.CRON, "America/New_York", cron="0 18 * * 1-5"),
+    ):
+        after = datetime(2026, 12, 23, 23, 59, tzinfo=UTC)
+        (skip,) = [c for c in iter_candidates(timing, calendar, after, after + timedelta(days=1)) if c.skip]
+        assert skip.skip is SkipReason.HOLIDAY and "office closed" in (skip.detail or "")
