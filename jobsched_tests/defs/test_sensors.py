@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from dagster import (
     DagsterEventType,
     DagsterInstance,
+    DagsterRunStatus,
     SensorResult,
     SkipReason,
     build_run_status_sensor_context,
@@ -173,3 +174,31 @@ def test_no_fire_within_the_lookahead_returns_without_waiting(jobsched_db: sa.En
     add_due_schedule(jobsched_db, watermark=utc_now(), cron="0 0 1 1 *")
     result = evaluate(instance)
     assert isinstance(result, SkipReason) and "next fire" in (result.skip_message or "")
+
+
+def test_overlap_skip_records_an_overlap_while_a_run_of_the_job_is_running(
+    jobsched_db: sa.Engine, instance
+) -> None:
+    schedule_id = add_due_schedule(jobsched_db, overlap_policy="skip")
+    job = defs.get_job_def("demo_echo")
+    instance.create_run_for_job(
+        job_def=job, status=DagsterRunStatus.STARTED, tags={"jobsched/job": "demo_echo"}
+    )
+    assert isinstance(evaluate(instance), SkipReason)
+    with jobsched_db.connect() as conn:
+        (entry,) = ledger.entries(conn, schedule_id=schedule_id)
+    assert (entry.status, entry.reason) == ("skipped", "overlap") and "queued or running" in (
+        entry.detail or ""
+    )
+
+
+def test_overlap_queue_requests_even_while_a_run_of_the_job_is_running(
+    jobsched_db: sa.Engine, instance
+) -> None:
+    add_due_schedule(jobsched_db)  # overlap_policy=queue: Dagster's queue holds it behind the other run
+    job = defs.get_job_def("demo_echo")
+    instance.create_run_for_job(
+        job_def=job, status=DagsterRunStatus.STARTED, tags={"jobsched/job": "demo_echo"}
+    )
+    result = evaluate(instance)
+    assert isinstance(result, SensorResult) and len(result.run_requests) == 1

@@ -5,13 +5,16 @@ These use real time and minute-aligned crons, so each test takes a few minutes.
 
 from __future__ import annotations
 
+import json
+import subprocess
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from jobsched_tests.reliability.harness import Deployment, next_minute, sleep_until, wait_until
+from jobsched.defs.jobs import run_config
+from jobsched_tests.reliability.harness import BIN, REPO, Deployment, next_minute, sleep_until, wait_until
 
 pytestmark = [pytest.mark.daemon, pytest.mark.slow, pytest.mark.postgres]
 
@@ -128,6 +131,31 @@ def test_sql_rows_fire_with_tags_skips_say_why_and_bad_rows_are_quarantined(depl
     )
     assert not [r for r in ledger(d, good) if r.fire_at >= boundary]
     assert executions(d) and max(executions(d).values()) == 1
+
+    # a job launched by hand goes through the same queue and daemon
+    config = json.dumps(run_config("demo_echo", "demo_echo", date(2026, 11, 20), None))
+    subprocess.run(
+        [
+            str(BIN / "dagster"),
+            "job",
+            "launch",
+            "-w",
+            "workspace.yaml",
+            "-j",
+            "demo_echo",
+            "--config-json",
+            config,
+        ],
+        cwd=REPO,
+        env=d.env,
+        check=True,
+        timeout=120,
+    )
+    wait_until(
+        lambda: d.sql("SELECT 1 FROM demo_echo_log WHERE business_date = '2026-11-20'"),
+        timeout=120,
+        what="the hand-launched run to load its business date",
+    )
 
 
 def test_sigkill_mid_burst_then_restart_runs_every_fire_exactly_once(deployment: Deployment) -> None:
