@@ -207,7 +207,8 @@ def fire_guard(tags: Mapping[str, str], run_id: str) -> str | None:
             description=f"bad fire tags {TAG_SCHEDULE}={schedule!r} {TAG_FIRE_TIME}={fire_time!r}",
             allow_retries=False,
         ) from None
-    return confirm_fire(engine_for(settings.database_url()), schedule_id, fire_at, run_id)
+    parent = tags.get("dagster/parent_run_id")  # set by Dagster on a re-execution
+    return confirm_fire(engine_for(settings.database_url()), schedule_id, fire_at, run_id, parent)
 
 
 def _business_date(config: Mapping[str, Any], tags: Mapping[str, str]) -> date:

@@ -171,13 +171,17 @@ def note_run_id(conn: sa.Connection, entry_id: int, run_id: str) -> None:
     )
 
 
-def confirm_fire(engine: sa.Engine, schedule_id: int, fire_at: datetime, run_id: str) -> str | None:
+def confirm_fire(
+    engine: sa.Engine, schedule_id: int, fire_at: datetime, run_id: str, parent_run_id: str | None = None
+) -> str | None:
     """A run's first step: take the fire for this run. None if this run holds it now; else who does.
 
     The conditional update is the database guarantee behind exactly-once: of any number of runs created
-    for one fire (two daemons, a replayed tick), only the first to get here does the work.
+    for one fire (two daemons, a replayed tick), only the first to get here does the work. A re-execution
+    (from the Dagster UI) of the run that failed or was canceled holding the fire takes it over.
     """
     now = utc_now()
+    retried = (FireStatus.FAILURE.value, FireStatus.CANCELED.value)
     with engine.begin() as conn:
         held = conn.execute(
             sa.update(fire_ledger)
@@ -187,9 +191,15 @@ def confirm_fire(engine: sa.Engine, schedule_id: int, fire_at: datetime, run_id:
                     fire_ledger.c.status.in_(OPEN_STATUSES) & fire_ledger.c.run_id.is_(None),
                     fire_ledger.c.status.in_(OPEN_STATUSES) & (fire_ledger.c.run_id == run_id),
                     (fire_ledger.c.status == FireStatus.RUNNING.value) & (fire_ledger.c.run_id == run_id),
+                    fire_ledger.c.status.in_(retried) & (fire_ledger.c.run_id == (parent_run_id or "")),
                 ),
             )
-            .values(status=FireStatus.RUNNING.value, run_id=run_id, updated_at=now)
+            .values(
+                status=FireStatus.RUNNING.value,
+                run_id=run_id,
+                attempts=fire_ledger.c.attempts + sa.case((fire_ledger.c.status.in_(retried), 1), else_=0),
+                updated_at=now,
+            )
         ).rowcount
         if held:
             return None

@@ -148,3 +148,16 @@ def test_custom_calendar_with_a_bad_override_is_reported_not_raised(db: sa.Engin
     with db.connect() as conn:
         specs, errors = custom_calendars(conn)
     assert set(specs) == {"good"} and "25:99" in errors["bad"]
+
+
+def test_re_execution_of_the_failed_holder_takes_the_fire_over(db: sa.Engine) -> None:
+    with db.begin() as conn:
+        ledger.claim_fire(conn, 1, "j", CANDIDATE, FIRE)
+    assert ledger.confirm_fire(db, 1, FIRE, "first") is None
+    assert ledger.record_outcome(db, 1, FIRE, "first", FireStatus.FAILURE)
+    assert ledger.confirm_fire(db, 1, FIRE, "stranger") is not None
+    assert ledger.confirm_fire(db, 1, FIRE, "stranger", parent_run_id="someone-else") is not None
+    assert ledger.confirm_fire(db, 1, FIRE, "retry", parent_run_id="first") is None
+    with db.connect() as conn:
+        (entry,) = ledger.entries(conn, schedule_id=1)
+    assert (entry.status, entry.run_id, entry.attempts) == ("running", "retry", 2)
