@@ -6,6 +6,7 @@ confirms its fire in the ledger and stops without work when another run holds th
 # No `from __future__ import annotations`: Dagster inspects the context annotations at runtime.
 
 import os
+import uuid
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -21,6 +22,9 @@ from jobsched.adapters.registry import all_adapters, validate_params
 from jobsched.adapters.runner import RunReport, run_adapter
 from jobsched.store.db import engine_for
 
+# One per run-worker process: two launches of the same run (two daemons' run queues) are told apart, while
+# a step retry inside the same process (in-process executor) still holds its fire.
+EXECUTION_TOKEN = uuid.uuid4().hex[:16]
 TAG_SCHEDULE = "jobsched/schedule"
 TAG_FIRE_TIME = "jobsched/fire_time"
 TAG_BUSINESS_DATE = "jobsched/business_date"
@@ -208,7 +212,8 @@ def fire_guard(tags: Mapping[str, str], run_id: str) -> str | None:
             allow_retries=False,
         ) from None
     parent = tags.get("dagster/parent_run_id")  # set by Dagster on a re-execution
-    return confirm_fire(engine_for(settings.database_url()), schedule_id, fire_at, run_id, parent)
+    holder = f"{run_id}/{EXECUTION_TOKEN}"
+    return confirm_fire(engine_for(settings.database_url()), schedule_id, fire_at, run_id, parent, holder)
 
 
 def _business_date(config: Mapping[str, Any], tags: Mapping[str, str]) -> date:

@@ -172,31 +172,42 @@ def note_run_id(conn: sa.Connection, entry_id: int, run_id: str) -> None:
 
 
 def confirm_fire(
-    engine: sa.Engine, schedule_id: int, fire_at: datetime, run_id: str, parent_run_id: str | None = None
+    engine: sa.Engine,
+    schedule_id: int,
+    fire_at: datetime,
+    run_id: str,
+    parent_run_id: str | None = None,
+    holder: str | None = None,
 ) -> str | None:
     """A run's first step: take the fire for this run. None if this run holds it now; else who does.
 
     The conditional update is the database guarantee behind exactly-once: of any number of runs created
-    for one fire (two daemons, a replayed tick), only the first to get here does the work. A re-execution
-    (from the Dagster UI) of the run that failed or was canceled holding the fire takes it over.
+    for one fire (two daemons, a replayed tick), only the first to get here does the work. `holder` names
+    one execution of the run (two daemons' run queues can launch the same run twice): only the holding
+    execution may confirm again (a step retry). A re-execution (from the Dagster UI) of the run that failed
+    or was canceled holding the fire takes it over.
     """
+    holder = holder or run_id
     now = utc_now()
     retried = (FireStatus.FAILURE.value, FireStatus.CANCELED.value)
+    unheld_or_noted = fire_ledger.c.run_id.is_(None) | (fire_ledger.c.run_id == run_id)
     with engine.begin() as conn:
         held = conn.execute(
             sa.update(fire_ledger)
             .where(
                 _identity(schedule_id, fire_at),
                 sa.or_(
-                    fire_ledger.c.status.in_(OPEN_STATUSES) & fire_ledger.c.run_id.is_(None),
-                    fire_ledger.c.status.in_(OPEN_STATUSES) & (fire_ledger.c.run_id == run_id),
-                    (fire_ledger.c.status == FireStatus.RUNNING.value) & (fire_ledger.c.run_id == run_id),
+                    fire_ledger.c.status.in_(OPEN_STATUSES)
+                    & fire_ledger.c.holder.is_(None)
+                    & unheld_or_noted,
+                    (fire_ledger.c.status == FireStatus.RUNNING.value) & (fire_ledger.c.holder == holder),
                     fire_ledger.c.status.in_(retried) & (fire_ledger.c.run_id == (parent_run_id or "")),
                 ),
             )
             .values(
                 status=FireStatus.RUNNING.value,
                 run_id=run_id,
+                holder=holder,
                 attempts=fire_ledger.c.attempts + sa.case((fire_ledger.c.status.in_(retried), 1), else_=0),
                 updated_at=now,
             )

@@ -143,6 +143,7 @@ fire_ledger = sa.Table(
     sa.Column("detail", sa.Text, nullable=True),
     sa.Column("run_key", sa.String(200), nullable=True),
     sa.Column("run_id", sa.String(64), nullable=True),
+    sa.Column("holder", sa.String(120), nullable=True),  # the one execution of run_id doing the work
     sa.Column("claimed_at", UTC_DATETIME, nullable=True),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", UTC_DATETIME, nullable=False, server_default=sa.func.current_timestamp()),

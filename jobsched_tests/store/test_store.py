@@ -161,3 +161,16 @@ def test_re_execution_of_the_failed_holder_takes_the_fire_over(db: sa.Engine) ->
     with db.connect() as conn:
         (entry,) = ledger.entries(conn, schedule_id=1)
     assert (entry.status, entry.run_id, entry.attempts) == ("running", "retry", 2)
+
+
+def test_two_launches_of_the_same_run_execute_the_fire_once(db: sa.Engine) -> None:
+    """Two daemons' run queues can launch one run twice: the executions are told apart by holder."""
+    with db.begin() as conn:
+        ledger.claim_fire(conn, 1, "j", CANDIDATE, FIRE)
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(
+            pool.map(lambda i: ledger.confirm_fire(db, 1, FIRE, "run-1", holder=f"run-1/{i}"), range(4))
+        )
+    assert sum(answer is None for answer in answers) == 1
+    winner = f"run-1/{answers.index(None)}"
+    assert ledger.confirm_fire(db, 1, FIRE, "run-1", holder=winner) is None  # a step retry in that execution
