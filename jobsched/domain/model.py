@@ -75,11 +75,6 @@ class FireStatus(StrEnum):
     SKIPPED = "skipped"
 
 
-TERMINAL_STATUSES = frozenset(
-    {FireStatus.SUCCESS, FireStatus.FAILURE, FireStatus.CANCELED, FireStatus.SKIPPED}
-)
-
-
 class Trigger(StrEnum):
     SCHEDULE = "schedule"
     MANUAL = "manual"

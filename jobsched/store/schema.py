@@ -176,5 +176,3 @@ engine_ticks = sa.Table(
     sa.Column("last_tick_at", UTC_DATETIME, nullable=False),
     sa.Column("summary", sa.Text, nullable=True),
 )
-
-EDITABLE_TABLES = ("job_definitions", "schedules", "calendars", "calendar_overrides")
