@@ -31,12 +31,28 @@ def db() -> None:
 
 
 @db.command("upgrade")
+@click.option(
+    "--dagster",
+    "with_dagster",
+    is_flag=True,
+    help="also create or migrate Dagster's instance storage ($DAGSTER_HOME/dagster.yaml) first, "
+    "as `dagster instance migrate` does (the deploy `migrate` one-shot uses this).",
+)
 @click.pass_context
 @reports_errors
-def db_upgrade(ctx: click.Context) -> None:
+def db_upgrade(ctx: click.Context, with_dagster: bool) -> None:
     """Create or migrate jobsched's tables (Alembic) to the latest version."""
     from jobsched.store.migrate import upgrade
 
+    if with_dagster:
+        from dagster import DagsterInstance
+
+        from jobsched.defs.storage import migrate_instance
+
+        with DagsterInstance.get() as instance:
+            if migrate_instance(instance):
+                click.echo("created Dagster's schedule storage tables (hidden by jobsched's `schedules`)")
+        click.echo("Dagster instance storage is up to date")
     url = ctx.find_root().obj["url"]
     upgrade(url)
     click.echo(f"database is up to date: {sa.make_url(url).render_as_string(hide_password=True)}")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from alembic import context
 
 from jobsched.store.db import engine_for
+from jobsched.store.migrate import VERSION_TABLE
 from jobsched.store.schema import metadata
 
 config = context.config
@@ -21,6 +22,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        version_table=VERSION_TABLE,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():
