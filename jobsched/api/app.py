@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jobsched import settings
 from jobsched.api.auth import AuthSettings
-from jobsched.api.routes import calendars, health, jobs, pages, schedules
+from jobsched.api.routes import calendars, health, jobs, pages, probes, schedules
 from jobsched.service.errors import Problem, ServiceError, problems_from_validation
 from jobsched.store.db import engine_for
 
@@ -41,7 +41,7 @@ def create_app(database_url: str | None = None, *, auth: AuthSettings | None = N
     )
     app.state.engine = engine_for(settings.normalize_url(database_url) if database_url else None)
     app.state.auth = auth or AuthSettings.from_env()
-    for module in (schedules, jobs, calendars, health, pages):
+    for module in (schedules, jobs, calendars, health, probes, pages):
         app.include_router(module.router)
     _install_error_handlers(app)
     return app
