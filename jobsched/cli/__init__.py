@@ -3,6 +3,8 @@ validation and messages as the HTTP API); exit code 1 on any error."""
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 import sqlalchemy as sa
 
@@ -42,19 +44,20 @@ def db() -> None:
 @reports_errors
 def db_upgrade(ctx: click.Context, with_dagster: bool) -> None:
     """Create or migrate jobsched's tables (Alembic) to the latest version."""
-    from jobsched.store.migrate import upgrade
+    from jobsched.store.migrate import migration_lock, upgrade
 
-    if with_dagster:
-        from dagster import DagsterInstance
-
-        from jobsched.defs.storage import migrate_instance
-
-        with DagsterInstance.get() as instance:
-            if migrate_instance(instance):
-                click.echo("created Dagster's schedule storage tables (hidden by jobsched's `schedules`)")
-        click.echo("Dagster instance storage is up to date")
     url = ctx.find_root().obj["url"]
-    upgrade(url)
+    with migration_lock(url) if with_dagster else contextlib.nullcontext():
+        if with_dagster:
+            from dagster import DagsterInstance
+
+            from jobsched.defs.storage import migrate_instance
+
+            with DagsterInstance.get() as instance:
+                if migrate_instance(instance):
+                    click.echo("created Dagster's schedule storage tables (hidden by jobsched's `schedules`)")
+            click.echo("Dagster instance storage is up to date")
+        upgrade(url)
     click.echo(f"database is up to date: {sa.make_url(url).render_as_string(hide_password=True)}")
 
 

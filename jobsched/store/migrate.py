@@ -7,6 +7,8 @@ Databases migrated before that change hold jobsched's revision in `alembic_versi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -39,6 +41,27 @@ def upgrade(url: str | None = None, revision: str = "head") -> None:
         carry_over_legacy_version(conn, config)
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+
+
+@contextmanager
+def migration_lock(url: str | None = None) -> Iterator[None]:
+    """Serialise whole migrate one-shots (Dagster's storage and jobsched's tables) across processes, e.g.
+    every API pod's init container starting at once. A no-op on SQLite (one file, one writer)."""
+    url = settings.normalize_url(url or settings.database_url())
+    engine = engine_for(url)
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        key = sa.text("SELECT hashtextextended('jobsched-migrate-all', 0)")
+        lock_id = conn.execute(key).scalar_one()
+        conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": lock_id})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": lock_id})
+            conn.commit()
 
 
 def jobsched_revisions(config: Config) -> set[str]:
