@@ -5,6 +5,7 @@ from jobsched.adapters import (  # noqa: F401  (importing registers them)
     demo_echo,
     eod_prices,
     fx_rates,
+    housekeeping,
     instrument_master,
     portfolio_import,
     trade_reconciliation,

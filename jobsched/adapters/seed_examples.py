@@ -77,6 +77,12 @@ def example_job_definitions(
             {"url": base + "/reference/instruments/{date:%Y%m%d}.csv.gz?rows=100000"},
             "Instrument reference file (100k rows in the demo; the benchmark uses 1M).",
         ),
+        job(
+            "housekeeping",
+            "housekeeping",
+            {"ledger_days": 90, "snapshot_days": 30, "snapshot_tables": ["instruments"], "batch_rows": 10000},
+            "Purges finished fires older than 90 days and instrument snapshots older than 30 days.",
+        ),
     ]
 
 
@@ -118,4 +124,5 @@ EXAMPLE_SCHEDULES: list[dict[str, Any]] = [
         "trade_recon_u1234567_t0", "trade_recon_u1234567", "0 20 * * 1-5", "America/New_York", "XNYS", "next"
     ),
     _schedule("instrument_master_0500_utc", "instrument_master_daily", "0 5 * * *", "UTC", None, "ignore"),
+    _schedule("housekeeping_0230_utc", "housekeeping", "30 2 * * *", "UTC", None, "ignore"),
 ]
