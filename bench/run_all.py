@@ -10,6 +10,7 @@ HERE = Path(__file__).parent
 BENCHES = [
     ["bench_preview.py"],
     ["bench_bulk_load.py"],
+    ["bench_retention.py"],
     ["bench_fire_lag.py", "--fires", "30"],
 ]
 
