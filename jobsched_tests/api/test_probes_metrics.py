@@ -102,3 +102,30 @@ def test_metrics_on_an_empty_database(client: TestClient) -> None:
     assert samples[("jobsched_ledger_rows", ())] == 0
     assert samples[("jobsched_fire_lag_seconds", (("kind", "oldest_waiting"),))] == 0
     assert ("jobsched_engine_tick_age_seconds", ()) not in samples
+
+
+def test_dashboard_and_alerts_use_only_exported_metrics(
+    sqlite_client: TestClient, sqlite_url_only: str
+) -> None:
+    import json
+    import re
+
+    import yaml
+
+    from jobsched_tests.deploy.files import DEPLOY
+
+    add_job(sqlite_client)
+    schedule = add_schedule(sqlite_client)
+    now = datetime.now(UTC)
+    with engine_for(sqlite_url_only).begin() as conn:
+        state.record_tick(conn, now, {"duration_seconds": 0.1})
+        ledger_row(conn, schedule["id"], now - timedelta(hours=1), "success")
+        ledger_row(conn, schedule["id"], now - timedelta(hours=2), "skipped", reason="holiday")
+    exported = {name for name, _ in scrape(sqlite_client)}
+    dashboard = json.loads((DEPLOY / "grafana" / "jobsched.json").read_text())
+    queries = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    rules = yaml.safe_load((DEPLOY / "grafana" / "alerts.yaml").read_text())
+    queries += [r["expr"] for g in rules["groups"] for r in g["rules"]]
+    used = {name for q in queries for name in re.findall(r"\bjobsched_[a-z_]+", q)}
+    assert used and used <= exported, used - exported
+    assert {"jobsched_fire_lag_seconds", "jobsched_skips", "jobsched_calendar_days_left"} <= used
