@@ -48,6 +48,9 @@ def db_upgrade(ctx: click.Context, with_dagster: bool) -> None:
 
     url = ctx.find_root().obj["url"]
     with migration_lock(url) if with_dagster else contextlib.nullcontext():
+        # jobsched first: it moves an old jobsched revision out of `alembic_version`, which Dagster reads
+        upgrade(url)
+        click.echo(f"database is up to date: {sa.make_url(url).render_as_string(hide_password=True)}")
         if with_dagster:
             from dagster import DagsterInstance
 
@@ -57,8 +60,6 @@ def db_upgrade(ctx: click.Context, with_dagster: bool) -> None:
                 if migrate_instance(instance):
                     click.echo("created Dagster's schedule storage tables (hidden by jobsched's `schedules`)")
             click.echo("Dagster instance storage is up to date")
-        upgrade(url)
-    click.echo(f"database is up to date: {sa.make_url(url).render_as_string(hide_password=True)}")
 
 
 @main.command()

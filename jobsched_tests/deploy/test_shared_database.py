@@ -125,12 +125,10 @@ def test_dagster_first_then_jobsched_then_both_again(shared_url: str, tmp_path: 
     assert_both_present(shared_url)
 
 
-def test_a_database_migrated_into_alembic_version_is_carried_over(shared_url: str, tmp_path: Path) -> None:
-    """Before the own version table, jobsched stamped `alembic_version`; Dagster then could not start."""
-    upgrade(shared_url)
-    engine = sa.create_engine(shared_url)
+def legacy_version_table(url: str) -> None:
+    """Put jobsched's revision where jobsched kept it before: Alembic's default `alembic_version`."""
+    engine = sa.create_engine(url)
     with engine.begin() as conn:
-        # what Alembic's default version table looked like (as created before this change)
         conn.execute(sa.text(f"DROP TABLE {VERSION_TABLE}"))
         conn.execute(
             sa.text(
@@ -140,11 +138,40 @@ def test_a_database_migrated_into_alembic_version_is_carried_over(shared_url: st
         )
         conn.execute(sa.text("INSERT INTO alembic_version VALUES (:v)"), {"v": jobsched_head()})
     engine.dispose()
-    assert versions(shared_url) == {"alembic_version": [jobsched_head()]}
+    assert versions(url) == {"alembic_version": [jobsched_head()]}
 
+
+def test_a_database_migrated_into_alembic_version_is_carried_over(shared_url: str, tmp_path: Path) -> None:
+    upgrade(shared_url)
+    legacy_version_table(shared_url)
     upgrade(shared_url)
     assert versions(shared_url) == {VERSION_TABLE: [jobsched_head()]}
     dagster_migrate(tmp_path / "home", shared_url, one_shot=True)
     assert_both_present(shared_url)
     upgrade(shared_url)
+    assert_both_present(shared_url)
+
+
+def test_the_one_shot_repairs_a_database_where_dagster_failed_to_start(
+    shared_url: str, tmp_path: Path
+) -> None:
+    """The issue's failure: jobsched's '0002' in `alembic_version` stops Dagster's storage half-created."""
+    from alembic.util import CommandError
+    from dagster import DagsterInstance
+
+    upgrade(shared_url)
+    legacy_version_table(shared_url)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(
+        yaml.safe_dump({"storage": {"postgres": {"postgres_url": shared_url}}})
+    )
+    with pytest.raises(CommandError, match="Can't locate revision identified by"):
+        with DagsterInstance.from_config(str(home)) as instance:
+            list(instance.get_runs())
+
+    out = one_shot(home, shared_url)
+    assert "created Dagster's schedule storage tables" in out
+    assert_both_present(shared_url)
+    dagster_migrate(home, shared_url)  # plain `dagster instance migrate` works from now on
     assert_both_present(shared_url)
