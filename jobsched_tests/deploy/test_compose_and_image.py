@@ -104,7 +104,7 @@ def test_image_installs_the_run_launcher_the_chart_selects_pinned_to_dagster() -
 
 def test_dockerignore_keeps_the_context_small() -> None:
     rules = (REPO / ".dockerignore").read_text().splitlines()
-    assert rules[1] == "**" or "**" in rules  # deny everything, then allow what the image needs
+    assert "**" in rules  # deny everything, then allow what the image needs
     allowed = {rule[1:] for rule in rules if rule.startswith("!")}
     assert {"pyproject.toml", "jobsched/**", "deploy/commands.sh"} <= allowed
     assert not any(".venv" in rule or ".env" in rule for rule in allowed)
