@@ -194,6 +194,21 @@ def fund_navs(day: date, count: int = 57) -> list[dict[str, Any]]:
     return navs
 
 
+def fund_nav_page(day: date, page: int, page_size: int) -> dict[str, Any]:
+    """One page of the NAV API: data, total, and a relative `links.next` while more remain."""
+    navs = fund_navs(day)
+    start = (max(page, 1) - 1) * page_size
+    more = start + page_size < len(navs)
+    nxt = f"/funds/v1/nav?date={day.isoformat()}&page={page + 1}&page_size={page_size}" if more else None
+    return {
+        "data": navs[start : start + page_size],
+        "page": page,
+        "page_size": page_size,
+        "total": len(navs),
+        "links": {"next": nxt},
+    }
+
+
 def make_fund_isin(n: int) -> str:
     from jobsched.samples.universe import isin_check_digit
 

@@ -15,6 +15,7 @@ from jobsched import settings
 from jobsched.store.db import engine_for
 from jobsched.store.migrate import upgrade
 from jobsched_tests.adapters.sample_source import SampleSource
+from jobsched_tests.adapters.servers import BlackHole, S3Server, SftpServer
 
 PG_ADMIN = os.environ.get("JOBSCHED_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 
@@ -101,3 +102,30 @@ def src(samples: SampleSource) -> SampleSource:
     """The session's sample server with no faults, limits or overrides left by earlier tests."""
     samples.reset()
     return samples
+
+
+@pytest.fixture(scope="session")
+def sftp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SftpServer]:
+    server = SftpServer(tmp_path_factory.mktemp("sftp"))
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    server = S3Server()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def black_hole() -> Iterator[BlackHole]:
+    hole = BlackHole()
+    try:
+        yield hole
+    finally:
+        hole.close()

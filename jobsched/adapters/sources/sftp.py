@@ -42,7 +42,8 @@ class SftpConnection(AdapterParams):
         return self
 
     def url(self, name: str = "") -> str:
-        return f"sftp://{self.username}@{self.host}:{self.port}/{posixpath.join(self.remote_dir, name)}"
+        path = posixpath.normpath(posixpath.join(self.remote_dir, name))
+        return f"sftp://{self.username}@{self.host}:{self.port}/{path.lstrip('/')}"
 
 
 @dataclass(frozen=True)
