@@ -89,6 +89,8 @@ class OAuthIssuer:
         self.client, self.ttl = client, ttl
         self._lock = threading.Lock()
         self._tokens: dict[str, float] = {}
+        self._uses: dict[str, int] = {}
+        self.max_uses: int | None = None  # tests: a token stops working after this many API calls
 
     def issue(self, authorization: str, form: dict[str, str]) -> tuple[int, dict[str, object]]:
         if form.get("grant_type") != "client_credentials":
@@ -108,8 +110,13 @@ class OAuthIssuer:
     def valid(self, authorization: str) -> bool:
         token = authorization[7:] if authorization.startswith("Bearer ") else ""
         with self._lock:
-            return self._tokens.get(token, 0.0) > time.monotonic()
+            if self._tokens.get(token, 0.0) <= time.monotonic():
+                return False
+            self._uses[token] = self._uses.get(token, 0) + 1
+            return self.max_uses is None or self._uses[token] <= self.max_uses
 
     def revoke_all(self) -> None:
         with self._lock:
             self._tokens.clear()
+            self._uses.clear()
+            self.max_uses = None

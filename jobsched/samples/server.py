@@ -88,8 +88,8 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_control/reset":
             self.server.faults.reset()
             self.server.oauth.revoke_all()
-        elif path == "/_control/revoke_tokens":
-            self.server.oauth.revoke_all()
+        elif path == "/_control/token_uses":
+            self.server.oauth.max_uses = body.get("uses")
         elif path == "/_control/fault":
             self.server.faults.add(Fault(**body))
         elif path == "/_control/rate_limit":
