@@ -39,7 +39,9 @@ ROUTES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^/ecb/eurofxref-hist-90d\.xml$"), "ecb_hist"),
     (re.compile(r"^/funds/v1/nav$"), "fund_nav"),
     (
-        re.compile(r"^/content/historical/EQUITIES/\d{4}/[A-Z]{3}/cm(?P<day>\d{2}[A-Z]{3}\d{4})bhav\.csv\.zip$"),
+        re.compile(
+            r"^/content/historical/EQUITIES/\d{4}/[A-Z]{3}/cm(?P<day>\d{2}[A-Z]{3}\d{4})bhav\.csv\.zip$"
+        ),
         "bhavcopy_zip",
     ),
 ]

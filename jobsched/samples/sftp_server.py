@@ -1,7 +1,7 @@
 """Local SFTP server (asyncssh) serving a folder, for the custodian and bank-statement adapters.
 
     python -m jobsched.samples.sftp_server --port 8722 --root DIR --user custody [--password-env VAR]
-        [--authorized-keys FILE] [--host-key FILE] [--known-hosts-out FILE]
+        [--authorized-keys FILE | --demo-client-key FILE] [--host-key FILE] [--known-hosts-out FILE]
 
 The user logs in with the password in $VAR or with a key listed in the authorized_keys file, and sees --root
 as '/'. --port 0 picks a free port; the first line printed is 'sftp listening on HOST:PORT'. The host key is
@@ -48,12 +48,25 @@ def host_key(path: Path) -> asyncssh.SSHKey:
     return asyncssh.read_private_key(str(path))
 
 
+def demo_client_key(path: Path) -> Path:
+    """A client key pair for the demo (generated once); its public half is the authorized_keys file."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = asyncssh.generate_private_key("ssh-ed25519", comment="jobsched-demo")
+        key.write_private_key(str(path))
+        path.chmod(0o600)
+        key.write_public_key(str(path) + ".pub")
+    return Path(str(path) + ".pub").resolve()
+
+
 async def serve(args: argparse.Namespace) -> None:
     root = args.root.resolve()
     root.mkdir(parents=True, exist_ok=True)
     key = host_key(args.host_key or root.parent / f".{root.name}_host_key")
     password = os.environ.get(args.password_env) if args.password_env else None
     keys = args.authorized_keys.resolve() if args.authorized_keys else None
+    if args.demo_client_key:
+        keys = demo_client_key(args.demo_client_key)
     acceptor = await asyncssh.listen(
         args.host,
         args.port,
@@ -87,10 +100,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--password-env", help="env var holding the user's password")
     parser.add_argument("--authorized-keys", type=Path, help="authorized_keys file for key authentication")
     parser.add_argument("--host-key", type=Path, help="host key file (generated when missing)")
+    parser.add_argument("--demo-client-key", type=Path, help="generate/use this client key (demo)")
     parser.add_argument("--known-hosts-out", type=Path, help="write a known_hosts line for this server here")
     args = parser.parse_args(argv)
-    if not args.password_env and not args.authorized_keys:
-        parser.error("give --password-env and/or --authorized-keys")
+    if not (args.password_env or args.authorized_keys or args.demo_client_key):
+        parser.error("give --password-env and/or --authorized-keys / --demo-client-key")
     asyncio.run(serve(args))
 
 

@@ -77,8 +77,11 @@ class TestIndexConstituents(AdapterContract):
             f"[feeds]\naws_access_key_id = {S3_ACCESS_KEY}\naws_secret_access_key = {S3_SECRET_KEY}\n"
         )
         params = self.params(None, jobsched_env) | {
-            "access_key_env": None, "secret_key_env": None, "credentials_file": str(creds), "profile": "feeds",
-        }  # fmt: skip
+            "access_key_env": None,
+            "secret_key_env": None,
+            "credentials_file": str(creds),
+            "profile": "feeds",
+        }
         self.deliver(None, jobsched_env, params)
         assert self.run(params, warehouse, self.job_key()).rows_loaded == 50
 
