@@ -4,7 +4,7 @@ closing one."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,6 @@ from pydantic import Field, field_validator, model_validator
 from jobsched.adapters.base import RunContext, SourceBatch
 from jobsched.adapters.columns import Col
 from jobsched.adapters.dropfolder import DropFolderAdapter, DropFolderParams
-from jobsched.adapters.errors import BatchRejected
 from jobsched.adapters.parsing import first_violation
 from jobsched.adapters.registry import register
 from jobsched.adapters.sources.http import check_template
@@ -201,8 +200,6 @@ class BankStatements(DropFolderAdapter):
 
 
 def _signed(amount: str, side: str) -> Decimal:
-    try:
-        value = Decimal(amount)
-    except InvalidOperation:
-        raise BatchRejected("bank_statements", "?", f"amount {amount!r} is not a number") from None
+    """The schema has already checked the amount (ActiveOrHistoricCurrencyAndAmount); DBIT is negative."""
+    value = Decimal(amount)
     return -value if side == "DBIT" else value

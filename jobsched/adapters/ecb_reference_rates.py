@@ -14,6 +14,7 @@ from lxml import etree
 from jobsched.adapters.base import BaseAdapter, RunContext, SourceBatch
 from jobsched.adapters.columns import Col
 from jobsched.adapters.errors import SourceError
+from jobsched.adapters.parsing import first_violation
 from jobsched.adapters.registry import register
 from jobsched.adapters.sources.http import UrlTemplate, get, session_for
 from jobsched.adapters.warehouse import slice_table
@@ -79,8 +80,6 @@ class EcbReferenceRates(BaseAdapter):
         return batch
 
     def check(self, ctx: RunContext, params: UrlTemplate, frame: pd.DataFrame) -> str | None:
-        from jobsched.adapters.parsing import first_violation
-
         return first_violation(
             frame, frame["rate_per_eur"] <= 0, "rate_per_eur", "is not a positive rate", "rate"
         )

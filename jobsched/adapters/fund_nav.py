@@ -87,9 +87,9 @@ class FundNav(BaseAdapter):
                     )
                 body = self._page(session, url, query, params, ctx, token)
                 if body is None:  # the token expired mid-way: one new token, then the same page again
+                    ctx.log.warning(f"{url}: HTTP 401 on page {pages}; renewing the OAuth2 token")
                     token = fetch_token(params, ctx.log)
-                    body = self._page(session, url, query, params, ctx, token, last_try=True)
-                assert body is not None
+                    body = self._page(session, url, query, params, ctx, token, last_try=True) or {}
                 data = body.get("data")
                 if not isinstance(data, list):
                     raise self.reject(batch, f"page {pages}: no 'data' list in the response")
