@@ -25,7 +25,7 @@ from jobsched.adapters.warehouse import slice_table
 TAG = re.compile(r"^:(?P<tag>\d{2}[A-Z]?):(?P<value>.*)$")
 BALANCE = re.compile(r"^(?P<mark>[CD])(?P<date>\d{6})(?P<ccy>[A-Z]{3})(?P<amount>\d{1,15},\d{0,2})$")
 LINE = re.compile(
-    r"^(?P<value_date>\d{6})(?P<entry_date>\d{4})?(?P<mark>R?[CD])(?P<funds>[A-Z])?(?P<amount>[^N]+)"
+    r"^(?P<value_date>\d{6})(?P<entry_date>\d{4})?(?P<mark>R?[CD])(?P<funds>[A-Z])?(?P<amount>[^A-Z]+)"
     r"(?P<type>[NFS][A-Z0-9]{3})(?P<ref>[^/]{0,16})(?://(?P<bank_ref>.{0,16}))?$"
 )
 FIELDS = ["account", "statement_no", "line_no", "value_date", "mark", "amount", "currency", "tx_type",

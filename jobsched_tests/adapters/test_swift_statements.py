@@ -55,6 +55,14 @@ class TestSwiftStatements(DropFolderContract):
         with pytest.raises(Mt940Error, match=r"line 5: tag :60F: value 'X2611"):
             parse_mt940(text)
 
+    def test_swift_transfer_type_and_funds_code(self) -> None:
+        text = mt940(ACCOUNT, self.business_date)
+        first = next(line for line in text.split("\r\n") if line.startswith(":61:"))
+        swapped = first[:14] + "R" + first[14] + "E" + first[15:].replace("N", "F", 1)  # RC/RD, funds code E
+        lines, _ = parse_mt940(text.replace(first, swapped, 1))
+        assert lines[0]["mark"] in ("RC", "RD") and lines[0]["tx_type"].startswith("F")
+        assert lines[0]["amount"].replace(".", "").isdigit()
+
     def test_multi_line_details_are_joined(self) -> None:
         text = mt940(ACCOUNT, self.business_date).replace(":86:INV", ":86:PAYMENT\r\nINV", 1)
         lines, _ = parse_mt940(text)
