@@ -15,7 +15,7 @@ from jobsched import settings
 from jobsched.store.db import engine_for
 from jobsched.store.migrate import upgrade
 from jobsched_tests.adapters.sample_source import SampleSource
-from jobsched_tests.adapters.servers import BlackHole, S3Server, SftpServer
+from jobsched_tests.adapters.servers import FaultProxy, S3Server, SftpServer
 
 PG_ADMIN = os.environ.get("JOBSCHED_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 
@@ -123,9 +123,18 @@ def s3_server() -> Iterator[S3Server]:
 
 
 @pytest.fixture
-def black_hole() -> Iterator[BlackHole]:
-    hole = BlackHole()
+def sftp_proxy(sftp_server: SftpServer) -> Iterator[FaultProxy]:
+    proxy = FaultProxy(sftp_server.port)
     try:
-        yield hole
+        yield proxy
     finally:
-        hole.close()
+        proxy.close()
+
+
+@pytest.fixture
+def s3_proxy(s3_server: S3Server) -> Iterator[FaultProxy]:
+    proxy = FaultProxy(s3_server.port)
+    try:
+        yield proxy
+    finally:
+        proxy.close()

@@ -1,5 +1,5 @@
-"""Real local servers for the SFTP and object-storage adapters, as subprocesses, plus a black hole (accepts
-TCP connections and never answers) to provoke timeouts."""
+"""Real local servers for the SFTP and object-storage adapters, as subprocesses, and a TCP fault proxy to put
+in front of them (dropped connections, hung connections)."""
 
 from __future__ import annotations
 
@@ -96,29 +96,59 @@ class S3Server:
         _stop(self.process)
 
 
-class BlackHole:
-    """A TCP port that accepts connections and never says a word (a hung server)."""
+class FaultProxy:
+    """A TCP proxy in front of a real server that can drop the next N connections (closed on accept, as a
+    crashing or restarting server does) or hang them (accept, never answer). Counts connections."""
 
-    def __init__(self) -> None:
+    def __init__(self, target_port: int) -> None:
+        self.target = ("127.0.0.1", target_port)
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
+        self.sock.listen(32)
         self.port = self.sock.getsockname()[1]
-        self.accepted = 0
-        self._conns: list[socket.socket] = []
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
+        self.accepted = self.dropped = 0
+        self.drop_next = 0
+        self.hang = False
+        self._lock = threading.Lock()
+        self._open: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
         while True:
             try:
-                conn, _ = self.sock.accept()
+                client, _ = self.sock.accept()
             except OSError:
                 return
-            self.accepted += 1
-            self._conns.append(conn)
+            with self._lock:
+                self.accepted += 1
+                drop, self.drop_next = self.drop_next > 0, max(0, self.drop_next - 1)
+                self.dropped += drop
+                self._open.append(client)
+            if drop:
+                client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                client.close()  # RST: the connection is refused half-way
+            elif not self.hang:
+                upstream = socket.create_connection(self.target)
+                self._open.append(upstream)
+                for a, b in ((client, upstream), (upstream, client)):
+                    threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
 
     def close(self) -> None:
         self.sock.close()
-        for conn in self._conns:
-            conn.close()
+        with self._lock:
+            for s in self._open:
+                s.close()

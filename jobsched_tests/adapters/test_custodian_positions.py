@@ -63,6 +63,42 @@ class TestCustodianPositions(AdapterContract):
         lines[5] = ",".join(fields)
         self.remote().write_text("\n".join(lines) + "\n")
 
+    # ---- the contract's fault and timeout tests, with SFTP faults instead of HTTP statuses -------------
+    def via_proxy(self, proxy, tmp: Path, **overrides: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+        known = tmp / "known_hosts_proxy"
+        known.write_text(
+            self.server.known_hosts.read_text().replace(f":{self.server.port} ", f":{proxy.port} ")
+        )
+        return {
+            "account": ACCOUNT,
+            "sftp": self.connection(port=proxy.port, known_hosts=str(known), **overrides),
+        }
+
+    def test_source_error_then_recovery_is_retried(  # type: ignore[override]
+        self, defs, instance, warehouse, jobsched_env, sftp_proxy
+    ) -> None:
+        """The server drops 3 connections: the adapter retries once per attempt, Dagster retries the step."""
+        params, job_key = self.via_proxy(sftp_proxy, jobsched_env), self.job_key()
+        self.deliver(None, jobsched_env, params)  # type: ignore[arg-type]
+        sftp_proxy.drop_next = 3
+        result = self.launch(defs, instance, job_key, params)
+        assert result.success
+        assert self.step_events(instance, result.run_id).count(dg.DagsterEventType.STEP_UP_FOR_RETRY) == 1
+        assert sftp_proxy.dropped == 3 and sftp_proxy.accepted == 4
+        assert len(self.slice_runs(warehouse, job_key)) == 40
+
+    def test_timeout(self, warehouse, jobsched_env, sftp_proxy) -> None:  # type: ignore[override]
+        sftp_proxy.hang = True
+        params = self.via_proxy(sftp_proxy, jobsched_env, timeout_seconds=0.5)
+        self.deliver(None, jobsched_env, params)  # type: ignore[arg-type]
+        job_key = self.job_key()
+        with pytest.raises(
+            SourceError, match=r"timed out: no complete answer within 0.5s, 2 attempt"
+        ) as caught:
+            self.run(params, warehouse, job_key)
+        assert caught.value.retryable and sftp_proxy.accepted == 2
+        assert self.slice_runs(warehouse, job_key) == []
+
     def test_key_authentication(self, warehouse, jobsched_env) -> None:
         self.deliver(None, jobsched_env, {})  # type: ignore[arg-type]
         sftp = self.connection(password_env=None, key_file=str(self.server.key_file))
@@ -107,14 +143,6 @@ class TestCustodianPositions(AdapterContract):
         with pytest.raises(SourceError, match=r"connection failed: .*Refused.*, 2 attempt\(s\)") as caught:
             self.run(params, warehouse, self.job_key())
         assert caught.value.retryable
-
-    def test_hung_server_times_out(self, warehouse, jobsched_env, black_hole) -> None:
-        params = {"account": ACCOUNT, "sftp": self.connection(port=black_hole.port, timeout_seconds=0.5)}
-        with pytest.raises(
-            SourceError, match=r"timed out: no complete answer within 0.5s, 2 attempt\(s\)"
-        ) as caught:
-            self.run(params, warehouse, self.job_key())
-        assert caught.value.retryable and black_hole.accepted == 2
 
     def test_late_file_is_loaded_by_the_step_retry(
         self, instance, warehouse, jobsched_env, monkeypatch
