@@ -8,6 +8,8 @@ export JOBSCHED_DATA_DIR ?= $(CURDIR)/.jobsched
 DAGSTER_PORT ?= 3000
 API_PORT ?= 8000
 SAMPLES_PORT ?= 8765
+SFTP_PORT ?= 8722
+S3_PORT ?= 8766
 PYTEST_ARGS ?=
 
 .PHONY: install run test lint bench system-deps postgres clean dagster-home
@@ -27,8 +29,10 @@ dagster-home:
 
 run: install dagster-home
 	$(BIN)/jobsched db upgrade
-	$(BIN)/jobsched seed
-	DAGSTER_PORT=$(DAGSTER_PORT) API_PORT=$(API_PORT) SAMPLES_PORT=$(SAMPLES_PORT) bash deploy/run-local.sh
+	JOBSCHED_SAMPLES_URL=$${JOBSCHED_SAMPLES_URL:-http://127.0.0.1:$(SAMPLES_PORT)} JOBSCHED_SFTP_PORT=$(SFTP_PORT) \
+	  JOBSCHED_S3_URL=$${JOBSCHED_S3_URL:-http://127.0.0.1:$(S3_PORT)} $(BIN)/jobsched seed
+	DAGSTER_PORT=$(DAGSTER_PORT) API_PORT=$(API_PORT) SAMPLES_PORT=$(SAMPLES_PORT) SFTP_PORT=$(SFTP_PORT) \
+	  S3_PORT=$(S3_PORT) bash deploy/run-local.sh
 
 # Chromium for the browser test; PostgreSQL must be running for the store, API and daemon tests.
 system-deps:

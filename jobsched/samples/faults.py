@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import math
+import secrets
 import threading
 import time
 from collections import Counter
@@ -78,3 +80,43 @@ def _admit(limit: RateLimit) -> bool:
         limit.tokens -= 1
         return True
     return False
+
+
+class OAuthIssuer:
+    """The token endpoint's state: one client (id:secret), bearer tokens with a lifetime."""
+
+    def __init__(self, client: str | None, ttl: float) -> None:
+        self.client, self.ttl = client, ttl
+        self._lock = threading.Lock()
+        self._tokens: dict[str, float] = {}
+        self._uses: dict[str, int] = {}
+        self.max_uses: int | None = None  # tests: a token stops working after this many API calls
+
+    def issue(self, authorization: str, form: dict[str, str]) -> tuple[int, dict[str, object]]:
+        if form.get("grant_type") != "client_credentials":
+            return 400, {"error": "unsupported_grant_type"}
+        given = ""
+        if authorization.startswith("Basic "):
+            given = base64.b64decode(authorization[6:]).decode(errors="replace")
+        elif "client_id" in form:
+            given = f"{form['client_id']}:{form.get('client_secret', '')}"
+        if self.client is None or not secrets.compare_digest(given, self.client):
+            return 401, {"error": "invalid_client"}
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self._tokens[token] = time.monotonic() + self.ttl
+        return 200, {"access_token": token, "token_type": "Bearer", "expires_in": int(self.ttl)}
+
+    def valid(self, authorization: str) -> bool:
+        token = authorization[7:] if authorization.startswith("Bearer ") else ""
+        with self._lock:
+            if self._tokens.get(token, 0.0) <= time.monotonic():
+                return False
+            self._uses[token] = self._uses.get(token, 0) + 1
+            return self.max_uses is None or self._uses[token] <= self.max_uses
+
+    def revoke_all(self) -> None:
+        with self._lock:
+            self._tokens.clear()
+            self._uses.clear()
+            self.max_uses = None

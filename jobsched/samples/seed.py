@@ -92,9 +92,12 @@ def seed_internal_trades(url: str, accounts: Iterable[str], days: Iterable[date]
 def seed_demo(data_dir: Path, today: date, days_back: int = 10, days_ahead: int = 30) -> dict[str, int]:
     days = weekdays(today, days_back, days_ahead)
     inbox, archive = drop_folder(data_dir)
+    from jobsched.samples.desk_seed import seed_desk_feeds
+
     return {
         "holdings_files": seed_holdings(inbox, DEMO_ACCOUNTS, days, archive),
         "internal_trades": seed_internal_trades(internal_trades_url(data_dir), DEMO_ACCOUNTS, days),
+        **seed_desk_feeds(data_dir, days),
     }
 
 

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from jobsched.samples import payloads
-from jobsched.samples.faults import Fault, FaultBook
+from jobsched.samples import feeds, payloads
+from jobsched.samples.faults import Fault, FaultBook, OAuthIssuer
 from jobsched.samples.instruments import instruments_file
 from jobsched.samples.universe import is_weekday
 
@@ -36,18 +36,37 @@ ROUTES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^/corporate-actions/v1/events$"), "events"),
     (re.compile(r"^/broker/trades/(?P<account>[A-Za-z0-9_-]+)/(?P<day>\d{8})\.csv$"), "broker_trades"),
     (re.compile(r"^/reference/instruments/(?P<day>\d{8})\.csv\.gz$"), "instruments"),
+    (re.compile(r"^/ecb/eurofxref-hist-90d\.xml$"), "ecb_hist"),
+    (re.compile(r"^/funds/v1/nav$"), "fund_nav"),
+    (
+        re.compile(
+            r"^/content/historical/EQUITIES/\d{4}/[A-Z]{3}/cm(?P<day>\d{2}[A-Z]{3}\d{4})bhav\.csv\.zip$"
+        ),
+        "bhavcopy_zip",
+    ),
 ]
+
+
+DEMO_OAUTH_CLIENT = "jobsched-demo:demo-secret"
 
 
 class SampleServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], root: Path, token: str | None) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        root: Path,
+        token: str | None,
+        oauth_client: str | None = None,
+        token_ttl: float = 300.0,
+    ) -> None:
         super().__init__(address, Handler)
         self.root = root
         self.token = token
         self.faults = FaultBook()
+        self.oauth = OAuthIssuer(oauth_client, token_ttl)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -61,9 +80,18 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         path = urlsplit(self.path).path
         length = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(length) or b"{}")
+        body_raw = self.rfile.read(length)
+        if path == "/oauth/token":
+            body: dict[str, Any] = {}
+        else:
+            body = json.loads(body_raw or b"{}")
+        if path == "/oauth/token":
+            return self._oauth_token(body_raw)
         if path == "/_control/reset":
             self.server.faults.reset()
+            self.server.oauth.revoke_all()
+        elif path == "/_control/token_uses":
+            self.server.oauth.max_uses = body.get("uses")
         elif path == "/_control/fault":
             self.server.faults.add(Fault(**body))
         elif path == "/_control/rate_limit":
@@ -118,6 +146,33 @@ class Handler(BaseHTTPRequestHandler):
         page = payloads.events_page(d, query.get("cursor"), int(query.get("limit", "50")))
         self._send(200, json.dumps(page), "application/json")
 
+    def _oauth_token(self, form: bytes) -> None:
+        fault = self.server.faults.take("/oauth/token")
+        if fault is not None:
+            time.sleep(fault.delay)
+            if fault.status is not None:
+                return self._send(fault.status, fault.body, "text/plain")
+        fields = {k: v[-1] for k, v in parse_qs(form.decode()).items()}
+        status, answer = self.server.oauth.issue(self.headers.get("Authorization", ""), fields)
+        self._send(status, json.dumps(answer), "application/json", {"Cache-Control": "no-store"})
+
+    def _fund_nav(self, query: dict[str, str]) -> None:
+        if not self.server.oauth.valid(self.headers.get("Authorization", "")):
+            return self._send(401, '{"error": "invalid_token"}', "application/json")
+        d = date.fromisoformat(query["date"])
+        page, size = int(query.get("page", "1")), int(query.get("page_size", "20"))
+        self._send(200, json.dumps(feeds.fund_nav_page(d, page, size)), "application/json")
+
+    def _ecb_hist(self, query: dict[str, str]) -> None:
+        d = date.fromisoformat(query["date"]) if "date" in query else datetime.now().date()
+        self._send(200, feeds.ecb_hist_90d_xml(d), "text/xml")
+
+    def _bhavcopy_zip(self, query: dict[str, str], day: str) -> None:
+        d = datetime.strptime(day, "%d%b%Y").date()
+        if not is_weekday(d):
+            return self._send(404, f"no bhavcopy for {d.isoformat()}: not a trading day", "text/plain")
+        self._send(200, feeds.bhavcopy_zip(d), "application/zip")
+
     def _broker_trades(self, query: dict[str, str], account: str, day: str) -> None:
         self._send(200, payloads.broker_trades_csv(account, _day(day)), "text/csv")
 
@@ -154,6 +209,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--token-env", help="require 'Bearer $VAR' on the corporate-actions API")
     parser.add_argument("--rate-limit", type=float, default=5.0, help="corporate-actions requests/s (0: off)")
     parser.add_argument("--no-seed", action="store_true", help="do not seed the drop folder and trades db")
+    parser.add_argument(
+        "--oauth-client-env",
+        default="JOBSCHED_SAMPLES_OAUTH_CLIENT",
+        help="env var holding 'client_id:client_secret' of the fund-NAV API's OAuth2 client",
+    )
+    parser.add_argument("--token-ttl", type=float, default=300.0, help="OAuth2 access token lifetime (s)")
     args = parser.parse_args(argv)
     args.root.mkdir(parents=True, exist_ok=True)
     if not args.no_seed:
@@ -163,7 +224,8 @@ def main(argv: list[str] | None = None) -> None:
         counts = seed_demo(settings.data_dir(), date.today())
         print(f"seeded demo sources under {settings.data_dir()}: {counts}", flush=True)
     token = os.environ.get(args.token_env) if args.token_env else None
-    server = SampleServer((args.host, args.port), args.root.resolve(), token)
+    oauth_client = os.environ.get(args.oauth_client_env) or DEMO_OAUTH_CLIENT
+    server = SampleServer((args.host, args.port), args.root.resolve(), token, oauth_client, args.token_ttl)
     if args.rate_limit > 0:
         server.faults.rate_limit("/corporate-actions/", args.rate_limit, max(1, int(args.rate_limit)))
     print(

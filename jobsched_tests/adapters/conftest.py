@@ -15,6 +15,7 @@ from jobsched import settings
 from jobsched.store.db import engine_for
 from jobsched.store.migrate import upgrade
 from jobsched_tests.adapters.sample_source import SampleSource
+from jobsched_tests.adapters.servers import FaultProxy, S3Server, SftpServer
 
 PG_ADMIN = os.environ.get("JOBSCHED_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 
@@ -101,3 +102,39 @@ def src(samples: SampleSource) -> SampleSource:
     """The session's sample server with no faults, limits or overrides left by earlier tests."""
     samples.reset()
     return samples
+
+
+@pytest.fixture(scope="session")
+def sftp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SftpServer]:
+    server = SftpServer(tmp_path_factory.mktemp("sftp"))
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    server = S3Server()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def sftp_proxy(sftp_server: SftpServer) -> Iterator[FaultProxy]:
+    proxy = FaultProxy(sftp_server.port)
+    try:
+        yield proxy
+    finally:
+        proxy.close()
+
+
+@pytest.fixture
+def s3_proxy(s3_server: S3Server) -> Iterator[FaultProxy]:
+    proxy = FaultProxy(s3_server.port)
+    try:
+        yield proxy
+    finally:
+        proxy.close()

@@ -14,12 +14,21 @@ from jobsched.adapters.base import AdapterParams, SourceBatch
 from jobsched.adapters.registry import _REGISTRY
 
 BUILT_IN = {
+    "bank_statements",
+    "broker_confirms",
     "corporate_actions",
+    "custodian_positions",
     "demo_echo",
+    "ecb_reference_rates",
     "eod_prices",
+    "exchange_bhavcopy",
+    "fund_nav",
     "fx_rates",
+    "index_constituents",
     "instrument_master",
     "portfolio_import",
+    "ratings_feed",
+    "swift_statements",
     "trade_reconciliation",
 }
 
