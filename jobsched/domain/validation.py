@@ -76,7 +76,7 @@ class ScheduleFields(BaseModel):
             return None
         from jobsched.domain.timing import validate_cron
 
-        problem = validate_cron(value)
+        problem = validate_cron(value, allow_never=True)  # whether it ever fires depends on cron_day_match
         if problem:
             raise ValueError(f"not a valid 5-field cron expression: {problem}")
         return " ".join(value.split())
@@ -147,6 +147,11 @@ class ScheduleFields(BaseModel):
     def _kind_fields(self) -> ScheduleFields:
         if self.kind is TimingKind.CRON and not self.cron:
             raise ValueError("cron: required when kind='cron'")
+        if self.cron:
+            from jobsched.domain.timing import validate_cron
+
+            if problem := validate_cron(self.cron, self.cron_day_match):
+                raise ValueError(f"cron: not a valid 5-field cron expression: {problem}")
         if self.kind is TimingKind.SESSION:
             if self.session_event is None:
                 raise ValueError("session_event: required when kind='session' ('open' or 'close')")
