@@ -12,6 +12,9 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+MICROSECOND = timedelta(microseconds=1)
+MINUTE = timedelta(minutes=1)
+
 
 @dataclass(frozen=True, slots=True)
 class WallInstants:
@@ -52,6 +55,19 @@ def _transition_between(before: datetime, after: datetime, zone: ZoneInfo) -> da
         else:
             high = middle
     return datetime.fromtimestamp(high, UTC)
+
+
+def gap_wall_instant(wall: datetime, gap_end: datetime, zone: ZoneInfo) -> datetime:
+    """A distinct UTC instant for a wall time in a DST gap, for when the gap's end is taken by another fire
+    (a later wall time in the gap, or the real wall time at the gap's end): the wall's place in the gap
+    scaled into the seconds just after the gap's end, one minute of wall time per 1/60 s (02:00 in a
+    02:00-03:00 gap -> 1/60 s after the end, 02:30 -> 31/60 s). Never a whole minute, so it never collides
+    with a cron fire; ordered like the wall times; on the local day the gap's end is on."""
+    after, before = gap_end.astimezone(zone).utcoffset(), (gap_end - MICROSECOND).astimezone(zone).utcoffset()
+    assert after is not None and before is not None
+    gap = after - before
+    into_gap = wall - (local_wall(gap_end, zone) - gap)
+    return gap_end + (into_gap + MINUTE) / 3600
 
 
 def local_wall(instant: datetime, zone: ZoneInfo) -> datetime:

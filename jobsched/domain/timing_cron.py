@@ -7,7 +7,7 @@ America/New_York fire on XBOM asks XBOM about the New York date), and that date 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,11 +16,12 @@ from jobsched.domain.cron import CronWalker
 from jobsched.domain.dst import (
     WallInstants,
     first_valid_instant,
+    gap_wall_instant,
     local_wall,
     offset_changes_near,
     wall_instants,
 )
-from jobsched.domain.model import Candidate, DstRepeat, HolidayRule, SkipReason, TimingSpec
+from jobsched.domain.model import Candidate, DstGap, DstRepeat, HolidayRule, SkipReason, TimingSpec
 from jobsched.domain.steps import DST_MARGIN, ONE_DAY, ONE_HOUR, Step, fires_at_wall, midnight
 
 ONE_SECOND = timedelta(seconds=1)
@@ -48,6 +49,9 @@ class CronSteps:
         self.zone = ZoneInfo(spec.timezone)
         self.walker = CronWalker(spec.cron, spec.cron_day_match)
         self.with_skips = with_skips
+        # dst_gap=shift: wall times in a gap that share the gap's end run once there (merged). dst_gap=skip:
+        # each keeps its own row; those that lose the gap's end instant get a gap_wall_instant.
+        self.gap_rows = spec.dst_gap is DstGap.SKIP
         self._memo: tuple[date, DayStatus] | None = None
 
     # ---- per-day and per-wall decisions ----
@@ -101,8 +105,11 @@ class CronSteps:
     def forward(self, after: datetime, stop: datetime) -> Iterator[Step]:
         """Steps covering every candidate with run_at > after, until their bound passes `stop`."""
         start = local_wall(after, self.zone)
-        if self.spec.dst_repeat is DstRepeat.BOTH and offset_changes_near(after, self.zone):
-            start -= DST_MARGIN  # a second occurrence after `after` can have an earlier wall time
+        if (self.spec.dst_repeat is DstRepeat.BOTH or self.gap_rows) and offset_changes_near(
+            after, self.zone
+        ):
+            # a second occurrence, or a gap wall recorded just after the gap's end, can have an earlier wall
+            start -= DST_MARGIN
         if self.calendar is not None and self.rule is HolidayRule.NEXT:
             start = min(start, self._first_movable_day(start.date()))
         self.walker.seek(start.replace(microsecond=0) - ONE_SECOND)
@@ -111,11 +118,14 @@ class CronSteps:
         # instant (it wins) or a later instant comes.
         pending: list[Candidate] = []
         pending_at: datetime | None = None
+        pending_wall = start
         while (wall := self.walker.next()) is not None:
             instants = wall_instants(wall, self.zone)
             out: list[Candidate] = []
             if pending_at is not None and instants.first != pending_at:
                 out, pending, pending_at = pending, [], None
+            elif pending and self.gap_rows:  # this wall takes the pending gap wall's instant
+                out, pending, pending_at = self._displaced(pending_wall, pending), [], None
             day = wall.date()
             if not self.with_skips and self.status(day).skip is not None:
                 useful = self._next_useful_day(day)
@@ -123,7 +133,7 @@ class CronSteps:
                     break
                 self.walker.seek(datetime.combine(useful, time.min) - ONE_SECOND)
             elif instants.in_gap:
-                pending, pending_at = self.candidates(wall, instants), instants.first
+                pending, pending_at, pending_wall = self.candidates(wall, instants), instants.first, wall
             else:
                 pending, pending_at = [], None
                 out.extend(self.candidates(wall, instants))
@@ -132,6 +142,15 @@ class CronSteps:
             if bound > stop:
                 return
         yield Step(self._keep(pending), END_OF_TIME)
+
+    def _displaced(self, wall: datetime, candidates: list[Candidate]) -> list[Candidate]:
+        """A gap wall's candidates, moved off the gap's end instant that a later wall time takes."""
+        out = []
+        for c in candidates:
+            at = gap_wall_instant(wall, c.fire_at, self.zone)
+            detail = f"{c.detail}; recorded just after the gap's end, which belongs to a later wall time"
+            out.append(replace(c, fire_at=at, detail=detail))
+        return out
 
     def _lower_bound(self, day: date, first: datetime, pending: list[Candidate]) -> datetime:
         """No later wall time yields a run_at before this."""
@@ -188,11 +207,14 @@ class CronSteps:
                     return
                 continue
             instants = wall_instants(wall, self.zone)
-            if instants.first == latest_first:
-                continue  # a gap wall on an instant a later wall time (real, or a later gap wall) took
+            found = self.candidates(wall, instants)
+            if instants.first == latest_first:  # a gap wall on an instant a later wall time took
+                if not self.gap_rows:
+                    continue
+                found = self._displaced(wall, found)
             latest_first = instants.first
             bound = self._upper_bound(day, instants.last)
-            yield Step(self._keep(self.candidates(wall, instants)), bound)
+            yield Step(self._keep(found), bound)
             if bound < floor:
                 return
 

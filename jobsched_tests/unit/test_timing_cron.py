@@ -198,7 +198,38 @@ def test_gap_wall_times_colliding_with_a_real_one_fire_once() -> None:
             cron("*/15 2-3 * * *", dst_gap=DstGap.SKIP), None, utc(2026, 3, 8, 5), utc(2026, 3, 8, 8)
         )
     )
-    assert [(c.fire_at, c.skip) for c in skipping] == [(utc(2026, 3, 8, 7, m), None) for m in (0, 15, 30, 45)]
+    # dst_gap=skip: every gap wall time that does not happen has its own dst_gap row (issue 15). 02:45 and
+    # 03:00 both map to the gap's end (07:00 UTC); 03:00 exists and keeps it, the gap walls are recorded
+    # just after it ((minute + 1)/60 s), so the ledger's (schedule, fire_at) key stays unique.
+    gap_end = utc(2026, 3, 8, 7)
+    assert [(c.fire_at, c.skip) for c in skipping] == [
+        (gap_end, None),
+        *((gap_end + timedelta(seconds=(m + 1) / 60), SkipReason.DST_GAP) for m in (0, 15, 30, 45)),
+        *((utc(2026, 3, 8, 7, m), None) for m in (15, 30, 45)),
+    ]
+    gap_rows = [c for c in skipping if c.skip]
+    assert [(c.detail or "")[:5] for c in gap_rows] == ["02:00", "02:15", "02:30", "02:45"]
+    assert all("does not exist on 2026-03-08" in (c.detail or "") for c in gap_rows)
+
+
+def test_dst_gap_skip_on_the_hour_leaves_a_row_for_the_0200_slot() -> None:
+    """`0 * * * *` on spring-forward day: 02:00 coincides with 03:00; with skip it still says why."""
+    hourly = cron("0 * * * *", dst_gap=DstGap.SKIP)
+    found = list(iter_candidates(hourly, None, utc(2026, 3, 8, 5), utc(2026, 3, 8, 8, 30)))
+    assert [(c.fire_at, c.skip) for c in found] == [
+        (utc(2026, 3, 8, 6), None),  # 01:00 EST
+        (utc(2026, 3, 8, 7), None),  # 03:00 EDT
+        (utc(2026, 3, 8, 7) + timedelta(seconds=1 / 60), SkipReason.DST_GAP),  # 02:00: does not exist
+        (utc(2026, 3, 8, 8), None),  # 04:00 EDT
+    ]
+    assert "02:00 does not exist on 2026-03-08" in (found[2].detail or "")
+    # backwards agrees (the sensor's catch-up walks back) and so does a window starting between the two
+    assert last_candidates(hourly, None, utc(2026, 3, 8, 7, 0, 1), 2) == [found[0], found[1]]
+    tail = list(iter_candidates(hourly, None, utc(2026, 3, 8, 7), utc(2026, 3, 8, 8, 30)))
+    assert tail == found[2:]
+    # shift (default) merges 02:00 into the 03:00 run: one run at 07:00 UTC, nothing lost
+    shifted = list(iter_candidates(cron("0 * * * *"), None, utc(2026, 3, 8, 5), utc(2026, 3, 8, 8, 30)))
+    assert [(c.fire_at, c.skip) for c in shifted] == [(utc(2026, 3, 8, h), None) for h in (6, 7, 8)]
 
 
 def test_repeated_hour_fires_once_at_first_occurrence_by_default() -> None:

@@ -28,6 +28,7 @@ from jobsched.domain.timing import iter_candidates, last_candidates, next_candid
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
+SECOND = timedelta(seconds=1)
 ZONES = [
     "UTC",
     "America/New_York",
@@ -250,16 +251,29 @@ def oracle(
             expected.add((at, True))
         at += MINUTE
     for transition in TRANSITIONS:
-        if transition[0] != spec.timezone or not after < transition[1] <= until:
+        # (a gap's skipped wall times may be recorded up to ~3 s after the gap's end)
+        near = after < transition[1] + 4 * SECOND and transition[1] <= until
+        if transition[0] != spec.timezone or not near:
             continue
         end = transition[1]
         gap_start = (end - MINUTE).astimezone(zone).replace(tzinfo=None) + MINUTE
         gap_end = end.astimezone(zone).replace(tzinfo=None)
-        wall = gap_start
+        walls, wall = [], gap_start
         while wall < gap_end:  # empty for a fall-back transition
-            if fields.matches(wall) and (end, True) not in expected:
-                expected.add((end, spec.dst_gap is DstGap.SHIFT))
+            if fields.matches(wall):
+                walls.append(wall)
             wall += MINUTE
+        if spec.dst_gap is DstGap.SHIFT:  # all of them run once at the gap's end, unless it is taken
+            if walls and after < end and (end, True) not in expected:
+                expected.add((end, True))
+            continue
+        # skip: one row each; the latest keeps the gap's end unless the real wall time there fires, the
+        # others are recorded (minutes into the gap + 1)/60 seconds after it
+        for wall in walls:
+            taken = wall != walls[-1] or fields.matches(gap_end)
+            at = end + ((wall - gap_start) + MINUTE) / 3600 if taken else end
+            if after < at <= until:
+                expected.add((at, False))
     return expected
 
 
