@@ -21,7 +21,13 @@ FIELD_OPTIONS: list[tuple[str, str, str]] = [
     ("--name", "name", "unique name"),
     ("--job", "job_key", "job definition key (what runs)"),
     ("--kind", "kind", "cron | session | business_day (default cron)"),
-    ("--cron", "cron", "5-field cron in the schedule's zone, e.g. '30 16 * * 1-5'"),
+    (
+        "--cron",
+        "cron",
+        "5-field cron in the schedule's zone, e.g. '30 16 * * 1-5'; day-of-month and day-of-week both set"
+        " must BOTH match ('0 9 13 * 5' = Friday the 13th) unless --set cron_day_match=or (classic Vixie"
+        " cron). Ranges, steps, names, L and D#k / DL; no ?, W or @daily (see README 'Cron')",
+    ),
     ("--timezone", "timezone", "IANA zone, e.g. America/New_York (default UTC)"),
     ("--calendar", "calendar", "exchange code (XNYS) or custom calendar name; '' for none"),
     ("--holiday-rule", "holiday_rule", "skip | next | previous | ignore"),
@@ -185,7 +191,8 @@ def resume(ctx: click.Context, ref: str) -> None:
     "--after", type=ISO_INSTANT, default=None, help="start after this instant (default now; no offset = UTC)"
 )
 @field_options
-@click.option("--json", "json_out", is_flag=True)
+@click.option("--all", "every_line", is_flag=True, help="print every skip, do not summarise runs of them")
+@click.option("--json", "json_out", is_flag=True, help="the API's full answer, every skip listed")
 @click.pass_context
 @reports_errors
 def preview(
@@ -195,10 +202,18 @@ def preview(
     after: datetime | None,
     file: Any,
     assignments: tuple[str, ...],
+    every_line: bool,
     json_out: bool,
     **kwargs: Any,
 ) -> None:
-    """The next fires with the skips in between: of schedule REF, or of a draft given by field options."""
+    """The next fires with the skips in between: of schedule REF, or of a draft given by field options.
+
+    A run of more than SKIP_RUN skips with the same reason (a pause, a calendar's data running out) is shown
+    as its first lines and one '… and N more <reason> skips through <date>' line (--all prints them all).
+
+    Cron day fields: day-of-month and day-of-week both restricted AND by default ('0 9 13 * 5' = Friday the
+    13th); cron_day_match=or is classic Vixie cron (either matches, unless either field starts with '*').
+    """
     engine = get_engine(ctx)
     draft = collect_fields(file, assignments, _options(kwargs))
     start = after or now()
@@ -213,7 +228,12 @@ def preview(
     if json_out:
         return as_json(result)
     click.echo(f"times in {result.timezone}; calendar {result.calendar or 'none'}")
-    fire_table(result.fires)
+    fire_table(result.fires, summarise=not every_line)
+    found = sum(1 for f in result.fires if not f.skip)
+    if found < count:
+        last = result.fires[-1].local_time[:10] if result.fires else "-"
+        click.echo(f"{found} of {count} fires found (the preview looks at most 5 years or 1,000 skips ahead,"
+                   f" here through {last})")  # fmt: skip
 
 
 @schedules.command()
@@ -299,20 +319,45 @@ def fires(
         click.echo(f"more: --offset {page.next_offset}")
 
 
-def fire_table(fires_: list[FireOut]) -> None:
-    rows = [
-        {
-            "local": f.local_time.replace("T", " "),
-            "business_date": f.business_date,
-            "what": f"skip: {f.skip}" if f.skip else "fire",
-            "detail": f.detail,
-        }
-        for f in fires_
-    ]
+# A run of more than SKIP_RUN consecutive skips with one reason prints its first SKIP_RUN_SHOWN lines and a
+# summary line.
+SKIP_RUN = 5
+SKIP_RUN_SHOWN = 3
+
+
+def fire_table(fires_: list[FireOut], summarise: bool = False) -> None:
+    rows: list[dict[str, Any]] = []
+    for run in _runs(fires_) if summarise else [[f] for f in fires_]:
+        shown = run if len(run) <= SKIP_RUN else run[:SKIP_RUN_SHOWN]
+        rows += [_fire_row(f) for f in shown]
+        if len(shown) < len(run):
+            rest, last = len(run) - len(shown), run[-1]
+            what = f"… and {rest} more {last.skip} skips through {last.local_time[:10]}"
+            rows.append({"local": "…", "business_date": "", "what": "", "detail": what})
     table(
         rows,
         [("local time", "local"), ("business date", "business_date"), ("", "what"), ("detail", "detail")],
     )
+
+
+def _fire_row(f: FireOut) -> dict[str, Any]:
+    return {
+        "local": f.local_time.replace("T", " "),
+        "business_date": f.business_date,
+        "what": f"skip: {f.skip}" if f.skip else "fire",
+        "detail": f.detail,
+    }
+
+
+def _runs(fires_: list[FireOut]) -> list[list[FireOut]]:
+    """Consecutive fires grouped: each skip reason's runs together, every fire on its own."""
+    runs: list[list[FireOut]] = []
+    for f in fires_:
+        if runs and f.skip and runs[-1][-1].skip == f.skip:
+            runs[-1].append(f)
+        else:
+            runs.append([f])
+    return runs
 
 
 def _timing(row: dict[str, Any]) -> str:

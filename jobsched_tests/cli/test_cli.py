@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -155,3 +156,26 @@ def test_installed_entry_point(sqlite_url: str) -> None:
         [script, "schedules", "show", "7"], env=env, capture_output=True, text=True, timeout=60
     )
     assert missing.returncode == 1 and missing.stderr.strip() == "error: schedule 7 not found"
+
+
+def test_preview_past_a_calendars_data_summarises_the_run_of_identical_skips(sqlite_cli: Invoke) -> None:
+    """Issue 15: XBOM's data ends 2026-12-31; a daily row then has 1,000 calendar_horizon skips in view."""
+    args = ("schedules", "preview", "--cron", "15 9 * * *", "--timezone", "Asia/Kolkata",
+            "--calendar", "XBOM", "--after", "2026-12-28", "--count", "5")  # fmt: skip
+    lines = succeeded(sqlite_cli(*args)).splitlines()
+    assert len(lines) < 15
+    fired = [line.split()[0] for line in lines if "  fire" in line]
+    assert fired == [f"2026-12-{d}" for d in (28, 29, 30, 31)]
+    assert sum("skip: calendar_horizon" in line for line in lines) == 3  # the run's first lines
+    assert "… and 997 more calendar_horizon skips through 2029-09-26" in lines[-2]
+    assert lines[-1].startswith("4 of 5 fires found")
+    # --all prints every line; --json is the API's answer, every skip listed
+    assert succeeded(sqlite_cli(*args, "--all")).count("skip: calendar_horizon") == 1000
+    fires = json.loads(succeeded(sqlite_cli(*args, "--json")))["fires"]
+    assert len(fires) == 1004 and sum(f["skip"] == "calendar_horizon" for f in fires) == 1000
+
+
+def test_preview_keeps_short_runs_of_skips_whole(sqlite_cli: Invoke) -> None:
+    out = succeeded(sqlite_cli("schedules", "preview", "--cron", "0 9 * * *", "--calendar", "XNYS",
+                               "--after", "2026-11-20", "--count", "5"))  # fmt: skip
+    assert out.count("skip: holiday") == 3 and "more" not in out  # a weekend and Thanksgiving
