@@ -23,6 +23,7 @@ from jobsched.domain.model import (
 from jobsched.domain.timing import iter_candidates, last_candidates, next_candidate, validate_cron
 
 NY = "America/New_York"
+ONE_DAY = timedelta(days=1)
 
 
 def utc(*args: int) -> datetime:
@@ -295,6 +296,61 @@ def test_friday_the_13th_or_is_classic_cron() -> None:
     assert found == [date(2026, 1, d) for d in (2, 9, 13, 16, 23, 30)]
 
 
+def fires_between(expr: str, match: CronDayMatch, first: int, last: int) -> list[date]:
+    spec = cron(expr, zone="UTC", cron_day_match=match)
+    window = (utc(first, 1, 1) - timedelta(minutes=1), utc(last + 1, 1, 1) - timedelta(minutes=1))
+    return [c.business_date for c in iter_candidates(spec, None, *window)]
+
+
+def test_or_with_a_star_step_day_field_is_vixie_and() -> None:
+    """Issue 15: Vixie treats a day field starting with '*' (here '*/2') as unrestricted, so the fields AND:
+    odd days that are Mondays, 133 of them in 2026-2030 (not 1,059 odd days or Mondays)."""
+    found = fires_between("0 0 */2 * 1", CronDayMatch.OR, 2026, 2030)
+    assert len(found) == 133
+    assert all(d.day % 2 == 1 and d.weekday() == 0 for d in found)
+    assert found == fires_between("0 0 */2 * 1", CronDayMatch.AND, 2026, 2030)
+
+
+@pytest.mark.parametrize(
+    ("expr", "rule"),
+    [
+        ("0 0 13 * 5", lambda d: d.day == 13 or d.weekday() == 4),  # both restricted: OR
+        ("0 0 1-7 * 1", lambda d: d.day <= 7 or d.weekday() == 0),
+        (
+            "0 0 L * 5#3",
+            lambda d: (d + timedelta(days=1)).day == 1 or (d.weekday() == 4 and 15 <= d.day <= 21),
+        ),
+        ("0 0 * * 1", lambda d: d.weekday() == 0),  # day-of-month '*': AND (= day-of-week alone)
+        ("0 0 13 * *", lambda d: d.day == 13),  # day-of-week '*': AND
+        ("0 0 1-7 * */3", lambda d: d.day <= 7 and d.weekday() in (6, 2, 5)),  # '*/3' = Sun, Wed, Sat: AND
+    ],
+)
+def test_or_mode_per_case(expr: str, rule: object) -> None:
+    days = [date(2026, 1, 1) + timedelta(days=n) for n in range(730)]
+    assert fires_between(expr, CronDayMatch.OR, 2026, 2027) == [d for d in days if rule(d)]  # type: ignore[operator]
+
+
+def test_february_31_or_friday_fires_on_fridays_in_february() -> None:
+    found = fires_between("0 0 31 2 5", CronDayMatch.OR, 2026, 2026)
+    assert found == [date(2026, 2, d) for d in (6, 13, 20, 27)]
+    assert validate_cron("0 0 31 2 5", CronDayMatch.OR) is None
+    assert "never fires" in (validate_cron("0 0 31 2 5") or "")  # AND: the 31st of February
+
+
+def test_row_validation_honours_cron_day_match() -> None:
+    from jobsched.domain.validation import RowInvalid, schedule_from_row
+
+    row = {"id": 1, "name": "feb", "job_key": "j", "cron": "0 0 31 2 5", "cron_day_match": "or"}
+    assert schedule_from_row(row).timing.cron_day_match is CronDayMatch.OR
+    with pytest.raises(RowInvalid) as refused:
+        schedule_from_row({**row, "cron_day_match": "and"})
+    assert refused.value.field == "cron" and refused.value.value == "0 0 31 2 5"
+    assert "never fires" in refused.value.message
+    with pytest.raises(RowInvalid) as wrapping:
+        schedule_from_row({**row, "cron": "0 0 * * 7-1"})
+    assert wrapping.value.field == "cron" and "bad day-of-week field '7-1'" in wrapping.value.message
+
+
 # ---- search functions ----
 
 
@@ -390,10 +446,33 @@ def test_preview_of_100_fires_on_xnys_is_fast(xnys: BusinessCalendar) -> None:
         ("0 9 * 13 *", "bad month field '13'"),
         ("H 9 * * *", "hashed"),
         ("0 0 30 2 *", "never fires"),
+        # issue 15: the dialect's edges
+        ("0 0 * * 7-1", "bad day-of-week field '7-1': range 7-1 runs backwards"),
+        ("0 22-2 * * *", "bad hour field '22-2'"),
+        ("0 0 * NOV-FEB *", "bad month field 'NOV-FEB'"),
+        ("0 0 * * 5-7", None),  # 7 is Sunday
+        ("0 0 ? * *", "'?' is not cron"),
+        ("0 0 * * ?", "'?' is not cron"),
+        ("0 0 15W * *", "'W' (nearest weekday) is not supported"),
+        ("0 0 LW * *", "'W'"),
+        ("0 0 * * 5L", None),
+        ("0 0 * * L", "'L' is only"),
+        ("0 0 L-2 * *", "'L' is only"),
+        ("0 0 * * 5#6", "must be 1-5"),
+        ("0 0 * jan,Jul mon", None),
+        ("*/0 * * * *", "step '0'"),
+        ("5/15 * * * *", None),
+        ("R 9 * * *", "random"),
+        ("0 0 1,,2 * *", "empty list item"),
+        ("0 0 0 * * *", "a seconds or year field is not supported"),
+        ("@hourly", "write '0 * * * *'"),
+        ("@reboot", "aliases"),
     ],
 )
 def test_validate_cron(expr: str, problem: str | None) -> None:
     message = validate_cron(expr)
+    either = validate_cron(expr, CronDayMatch.OR)  # none of these depend on cron_day_match
+    assert (message is None) == (either is None) and (problem is None or problem in (either or ""))
     if problem is None:
         assert message is None
     else:
