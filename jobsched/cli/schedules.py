@@ -11,6 +11,7 @@ import click
 
 from jobsched.cli.context import ISO_INSTANT, get_engine, now, parse_assignments
 from jobsched.cli.output import as_json, record, reports_errors, table
+from jobsched.domain.cron import CRON_HELP, DAY_MATCH_HELP
 from jobsched.domain.model import FireStatus, SkipReason
 from jobsched.service import actions, reads
 from jobsched.service import schedules as service
@@ -21,13 +22,7 @@ FIELD_OPTIONS: list[tuple[str, str, str]] = [
     ("--name", "name", "unique name"),
     ("--job", "job_key", "job definition key (what runs)"),
     ("--kind", "kind", "cron | session | business_day (default cron)"),
-    (
-        "--cron",
-        "cron",
-        "5-field cron in the schedule's zone, e.g. '30 16 * * 1-5'; day-of-month and day-of-week both set"
-        " must BOTH match ('0 9 13 * 5' = Friday the 13th) unless --set cron_day_match=or (classic Vixie"
-        " cron). Ranges, steps, names, L and D#k / DL; no ?, W or @daily (see README 'Cron')",
-    ),
+    ("--cron", "cron", f"{CRON_HELP} cron_day_match (--set cron_day_match=or): {DAY_MATCH_HELP}"),
     ("--timezone", "timezone", "IANA zone, e.g. America/New_York (default UTC)"),
     ("--calendar", "calendar", "exchange code (XNYS) or custom calendar name; '' for none"),
     ("--holiday-rule", "holiday_rule", "skip | next | previous | ignore"),
@@ -210,9 +205,6 @@ def preview(
 
     A run of more than SKIP_RUN skips with the same reason (a pause, a calendar's data running out) is shown
     as its first lines and one '… and N more <reason> skips through <date>' line (--all prints them all).
-
-    Cron day fields: day-of-month and day-of-week both restricted AND by default ('0 9 13 * 5' = Friday the
-    13th); cron_day_match=or is classic Vixie cron (either matches, unless either field starts with '*').
     """
     engine = get_engine(ctx)
     draft = collect_fields(file, assignments, _options(kwargs))

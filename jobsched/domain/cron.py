@@ -25,6 +25,19 @@ from functools import lru_cache
 
 from jobsched.domain.model import CronDayMatch
 
+# What users read in the API's field descriptions (OpenAPI) and the CLI's help; the README's "Cron" section
+# says the same at length.
+CRON_HELP = (
+    "5-field cron (minute hour day-of-month month day-of-week) in the schedule's time zone, e.g. "
+    "'30 16 * * 1-5'. Lists, ranges (never wrapping: '7-1' is refused), steps, names (JAN, MON), "
+    "day-of-month 'L' (last day), day-of-week 'D#k' (k-th weekday D) and 'DL' (last weekday D). Refused: "
+    "'?', 'W', 'H', '@daily'-style macros, a seconds field."
+)
+DAY_MATCH_HELP = (
+    "How day-of-month and day-of-week combine when both are set. 'and' (default): both must match, "
+    "'0 9 13 * 5' = Friday the 13th only. 'or': classic Vixie cron, either matches (the 13th, and every "
+    "Friday), except that a day field starting with '*' (such as '*/2') makes the two AND, as in Vixie cron."
+)
 CRON_FIELDS = ("minute", "hour", "day-of-month", "month", "day-of-week")
 _BOUNDS = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
 _NAMES = (

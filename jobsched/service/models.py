@@ -10,12 +10,18 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
+from jobsched.domain.cron import CRON_HELP, DAY_MATCH_HELP
+from jobsched.domain.model import CronDayMatch, DstGap
 from jobsched.domain.validation import ScheduleFields
 from jobsched.service.common import MAX_ID, bad_text
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 MAX_GRACE_SECONDS = 366 * 86400
+DST_GAP_HELP = (
+    "A cron or local time that does not exist on a spring-forward day (02:30 in New York): 'shift' (default) "
+    "runs it at the first instant after the gap; 'skip' records a dst_gap skip for each such time."
+)
 
 
 def _clean_texts(value: Any) -> Any:
@@ -32,7 +38,11 @@ class ScheduleInput(ScheduleFields):
 
     name: Annotated[str, Field(max_length=200, examples=["eod-prices-nyse"])]
     job_key: Annotated[str, Field(max_length=100, examples=["eod_prices"])]
-    cron: Annotated[str | None, Field(max_length=200, examples=["30 16 * * 1-5"])] = None
+    cron: Annotated[str | None, Field(max_length=200, examples=["30 16 * * 1-5"], description=CRON_HELP)] = (
+        None
+    )
+    cron_day_match: Annotated[CronDayMatch, Field(description=DAY_MATCH_HELP)] = CronDayMatch.AND
+    dst_gap: Annotated[DstGap, Field(description=DST_GAP_HELP)] = DstGap.SHIFT
     timezone: Annotated[str, Field(max_length=64, examples=["America/New_York"])] = "UTC"
     calendar: Annotated[str | None, Field(max_length=100, examples=["XNYS"])] = None
     misfire_grace_seconds: Annotated[int, Field(ge=0, le=MAX_GRACE_SECONDS)] = 60
@@ -99,8 +109,8 @@ class ScheduleOut(BaseModel):
     name: str
     job_key: str
     kind: str
-    cron: str | None = None
-    cron_day_match: str
+    cron: str | None = Field(None, description=CRON_HELP)
+    cron_day_match: str = Field(description=DAY_MATCH_HELP)
     session_event: str | None = None
     offset_minutes: int
     business_day: int | None = None
@@ -108,7 +118,7 @@ class ScheduleOut(BaseModel):
     timezone: str
     calendar: str | None = None
     holiday_rule: str
-    dst_gap: str
+    dst_gap: str = Field(description=DST_GAP_HELP)
     dst_repeat: str
     misfire_policy: str
     misfire_grace_seconds: int
