@@ -1,6 +1,6 @@
 """5-field cron over NAIVE local wall times: the dialect, its validation and a walker. PURE, no croniter.
 
-The dialect is classic (Vixie) cron plus `L` and `#` (docs/cron.md states it for users):
+The dialect is classic (Vixie) cron plus `L` and `#` (README "Cron" states it for users):
 - fields: minute 0-59, hour 0-23, day-of-month 1-31, month 1-12 or JAN-DEC, day-of-week 0-7 or SUN-SAT
   (0 and 7 are Sunday); names are case-insensitive and may appear wherever a number may.
 - items, comma-separated: `*`, `N`, `N-M` (N <= M: a range never wraps), `*/S`, `N-M/S`, `N/S` (= N-max/S).
