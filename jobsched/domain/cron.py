@@ -175,7 +175,7 @@ def _item(index: int, item: str, bad: Callable[[str], CronSyntaxError]) -> set[i
     span, _, step_text = item.partition("/")
     step = 1
     if step_text or item.endswith("/"):
-        if not step_text.isdigit() or int(step_text) == 0:
+        if not _digits(step_text) or int(step_text) == 0:
             raise bad(f"step {step_text!r} must be a whole number >= 1")
         step = int(step_text)
     top = 6 if index == 4 else high  # day-of-week 7 (Sunday again) only when written
@@ -196,7 +196,7 @@ def _number(index: int, text: str, bad: Callable[[str], CronSyntaxError]) -> int
     low, high = _BOUNDS[index]
     value = _NAMES[index].get(text)
     if value is None:
-        if not text.isdigit():
+        if not _digits(text):
             raise bad(f"{text!r} is not a number" + (" or a name" if _NAMES[index] else ""))
         value = int(text)
     if not low <= value <= high:
@@ -205,7 +205,7 @@ def _number(index: int, text: str, bad: Callable[[str], CronSyntaxError]) -> int
 
 
 def _count(text: str, bad: Callable[[str], CronSyntaxError]) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 5:
+    if not _digits(text) or not 1 <= int(text) <= 5:
         raise bad(f"'#{text}': the occurrence must be 1-5")
     return int(text)
 
@@ -289,3 +289,7 @@ class CronWalker:
         if forward:
             return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
         return day.replace(day=1) - timedelta(days=1)
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()  # str.isdigit() alone accepts '²', which int() refuses

@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jobsched.domain.calendars import BusinessCalendar
 from jobsched.domain.model import (
@@ -477,3 +479,11 @@ def test_validate_cron(expr: str, problem: str | None) -> None:
         assert message is None
     else:
         assert message is not None and problem in message
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.lists(st.text(alphabet="0123456789*/-,#LW?HRJANMOFEBSUTW²٣ ", max_size=8), min_size=1, max_size=6))
+def test_validate_cron_answers_any_text_with_a_message_or_none(fields: list[str]) -> None:
+    for match in CronDayMatch:
+        problem = validate_cron(" ".join(fields), match)
+        assert problem is None or isinstance(problem, str)
