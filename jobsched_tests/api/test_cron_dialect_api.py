@@ -3,9 +3,14 @@ cron_day_match, and the OpenAPI field descriptions state the day-of-month/day-of
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from fastapi.testclient import TestClient
 
+from jobsched import engine as jobsched_engine
+from jobsched.store.db import engine_for
 from jobsched_tests.api.conftest import AUTH, NYSE_CLOSE, add_job, ok, problem
+from jobsched_tests.api.test_actions_api import NoRuns
 
 FEBRUARY = {"name": "feb", "cron": "0 0 31 2 5", "timezone": "UTC", "calendar": None}
 
@@ -35,3 +40,28 @@ def test_openapi_states_the_and_default(sqlite_client: TestClient) -> None:
         described = schemas[model]["properties"]["cron_day_match"]["description"]
         assert "'and' (default)" in described and "Friday the 13th" in described and "'*'" in described
         assert "'7-1' is refused" in schemas[model]["properties"]["cron"]["description"]
+
+
+def test_dst_gap_skip_leaves_a_ledger_row_for_the_0200_slot(client: TestClient, api_url: str) -> None:
+    """`0 * * * *` New York, dst_gap=skip, through the real engine tick into SQLite and Postgres: 02:00 on
+    2026-03-08 does not exist and shares 07:00 UTC with 03:00 EDT; both get a ledger row."""
+    add_job(client)
+    body = NYSE_CLOSE | {
+        "name": "hourly-ny", "cron": "0 * * * *", "calendar": None, "dst_gap": "skip",
+        "start_at": "2026-03-08T05:30:00Z", "catchup_on_edit": True, "misfire_grace_seconds": 30 * 86400,
+    }  # fmt: skip
+    row = ok(client.post("/schedules", json=body, headers=AUTH), 201)
+    now = datetime(2026, 3, 8, 8, 30, tzinfo=UTC)
+    for _ in range(2):  # a second tick at the same instant adds nothing
+        jobsched_engine.tick(engine_for(api_url), now, NoRuns())
+    entries = ok(client.get(f"/schedules/{row['id']}/fires", params={"limit": 50}))["items"]
+    seen = sorted((datetime.fromisoformat(e["fire_at"]), e["status"], e["reason"]) for e in entries)
+    gap_end = datetime(2026, 3, 8, 7, tzinfo=UTC)
+    assert seen == [
+        (datetime(2026, 3, 8, 6, tzinfo=UTC), "requested", None),
+        (gap_end, "requested", None),
+        (gap_end + timedelta(microseconds=16667), "skipped", "dst_gap"),
+        (datetime(2026, 3, 8, 8, tzinfo=UTC), "requested", None),
+    ]
+    gap_row = next(e for e in entries if e["reason"] == "dst_gap")
+    assert "02:00 does not exist on 2026-03-08 in America/New_York" in gap_row["detail"]
