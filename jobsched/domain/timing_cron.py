@@ -147,9 +147,10 @@ class CronSteps:
         """A gap wall's candidates, moved off the gap's end instant that a later wall time takes."""
         out = []
         for c in candidates:
-            at = gap_wall_instant(wall, c.fire_at, self.zone)
-            detail = f"{c.detail}; recorded just after the gap's end, which belongs to a later wall time"
-            out.append(replace(c, fire_at=at, detail=detail))
+            note = "" if c.skip is SkipReason.DST_GAP else f"{wall:%H:%M} is in the DST gap; "
+            note += "recorded just after the gap's end, which belongs to a later wall time"
+            detail = f"{c.detail}; {note}" if c.detail else note
+            out.append(replace(c, fire_at=gap_wall_instant(wall, c.fire_at, self.zone), detail=detail))
         return out
 
     def _lower_bound(self, day: date, first: datetime, pending: list[Candidate]) -> datetime:
