@@ -203,7 +203,7 @@ def preview(
 ) -> None:
     """The next fires with the skips in between: of schedule REF, or of a draft given by field options.
 
-    A run of more than SKIP_RUN skips with the same reason (a pause, a calendar's data running out) is shown
+    A run of more than 5 skips with the same reason (a pause, a calendar's data running out) is shown
     as its first lines and one '… and N more <reason> skips through <date>' line (--all prints them all).
     """
     engine = get_engine(ctx)
@@ -224,8 +224,8 @@ def preview(
     found = sum(1 for f in result.fires if not f.skip)
     if found < count:
         last = result.fires[-1].local_time[:10] if result.fires else "-"
-        click.echo(f"{found} of {count} fires found (the preview looks at most 5 years or 1,000 skips ahead,"
-                   f" here through {last})")  # fmt: skip
+        click.echo(f"{found} of {count} fires found through {last} (a preview looks at most 5 years ahead"
+                   " and stops after a bounded number of skips)")  # fmt: skip
 
 
 @schedules.command()
