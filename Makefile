@@ -27,12 +27,9 @@ dagster-home:
 	mkdir -p $(DAGSTER_HOME)
 	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
-run: install dagster-home
-	$(BIN)/jobsched db upgrade
-	JOBSCHED_SAMPLES_URL=$${JOBSCHED_SAMPLES_URL:-http://127.0.0.1:$(SAMPLES_PORT)} JOBSCHED_SFTP_PORT=$(SFTP_PORT) \
-	  JOBSCHED_S3_URL=$${JOBSCHED_S3_URL:-http://127.0.0.1:$(S3_PORT)} $(BIN)/jobsched seed
+run: install
 	DAGSTER_PORT=$(DAGSTER_PORT) API_PORT=$(API_PORT) SAMPLES_PORT=$(SAMPLES_PORT) SFTP_PORT=$(SFTP_PORT) \
-	  S3_PORT=$(S3_PORT) bash deploy/run-local.sh
+	  S3_PORT=$(S3_PORT) exec bash deploy/run-local.sh
 
 # Chromium for the browser test; PostgreSQL must be running for the store, API and daemon tests.
 system-deps:

@@ -31,3 +31,8 @@ def normalize_url(url: str) -> str:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg2://" + url.split("://", 1)[1]
     return url
+
+
+def dagster_url() -> str:
+    """The Dagster UI, for links from the API's pages to runs (JOBSCHED_DAGSTER_URL)."""
+    return os.environ.get("JOBSCHED_DAGSTER_URL", "http://127.0.0.1:3000").rstrip("/")

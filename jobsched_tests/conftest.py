@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from jobsched.store.db import engine_for
 from jobsched.store.migrate import upgrade
+from jobsched_tests.processes import MARKER, kill_marked, marked_processes
 
 PG_ADMIN_URL = os.environ.get(
     "JOBSCHED_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
@@ -84,3 +85,29 @@ def db_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def db(db_url: str) -> sa.Engine:
     return engine_for(db_url)
+
+
+# Processes: every child of this session carries JOBSCHED_TEST_SESSION; at the end none may be left alive.
+def pytest_configure(config: pytest.Config) -> None:
+    import uuid
+
+    os.environ.setdefault(MARKER, uuid.uuid4().hex)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    import time
+
+    if hasattr(session.config, "workerinput"):
+        return  # an xdist worker; the controller checks once for all
+    session_id = os.environ[MARKER]
+    deadline = time.monotonic() + 15  # processes told to stop may still be shutting down
+    left = marked_processes(session_id)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.5)
+        left = marked_processes(session_id)
+    if not left:
+        return
+    kill_marked(session_id)
+    lines = "\n".join(f"  pid {pid}: {cmd}" for pid, cmd in sorted(left.items()))
+    print(f"\nFAILED: {len(left)} process(es) this test session started were still alive (killed):\n{lines}")
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jobsched import settings
 from jobsched.api.auth import AuthSettings
-from jobsched.api.routes import calendars, health, jobs, pages, probes, schedules
+from jobsched.api.routes import calendars, docs, health, jobs, pages, probes, schedules
 from jobsched.service.errors import Problem, ServiceError, problems_from_validation
 from jobsched.store.db import engine_for
 
@@ -35,7 +35,7 @@ def create_app(database_url: str | None = None, *, auth: AuthSettings | None = N
         title="jobsched API",
         version="1",
         description=DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,  # served by routes/docs.py from packaged assets
         openapi_url="/openapi.json",
         redoc_url=None,
     )
@@ -43,6 +43,7 @@ def create_app(database_url: str | None = None, *, auth: AuthSettings | None = N
     app.state.auth = auth or AuthSettings.from_env()
     for module in (schedules, jobs, calendars, health, probes, pages):
         app.include_router(module.router)
+    docs.install(app)
     _install_error_handlers(app)
     return app
 

@@ -1,15 +1,18 @@
-"""Server-rendered HTML: the calendar view of a schedule and a small index. No build step, no JavaScript."""
+"""Server-rendered HTML (Jinja2 templates, autoescaped): the schedule index and a schedule's calendar view.
+No build step, no JavaScript. The view models come from jobsched.service; this module only words them."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from functools import cache
-from html import escape
 from pathlib import Path
-from string import Template
 
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from jobsched import settings
 from jobsched.service.calendar_view import CalendarView, Day, Mark, Month
-from jobsched.service.models import ScheduleOut
+from jobsched.service.overview import MAX_SKIPS_LISTED, ScheduleSummary
 
 TEMPLATES = Path(__file__).parent / "templates"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -22,166 +25,169 @@ KIND_LABELS = {
     "late_open": "late open",
     "beyond": "beyond the calendar's data: never treated as open",
 }
+LEGEND = (
+    ("#fff", "trading day"),
+    ("#fff7d6", "half day / special session"),
+    ("#fde2e2", "holiday"),
+    ("#f3f4f6", "weekend"),
+    ("#e5e7eb", "beyond calendar data"),
+)
 
 
 @cache
-def _page() -> Template:
-    return Template((TEMPLATES / "page.html").read_text(encoding="utf-8"))
+def environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
-def page(title: str, body: str) -> str:
-    return _page().substitute(title=escape(title), body=body)
+def index_page(schedules: list[ScheduleSummary], now: datetime) -> str:
+    return environment().get_template("index.html").render(
+        title="jobsched",
+        schedules=schedules,
+        now=now,
+        dagster_url=settings.dagster_url(),
+        max_skips=MAX_SKIPS_LISTED,
+    )
+
+
+@dataclass
+class CellOut:
+    """One day cell, worded."""
+
+    in_month: bool
+    number: int
+    iso: str = ""
+    classes: str = ""
+    title: str = ""
+    badge: str | None = None
+    note: str | None = None
+    count: str | None = None
+    fires: tuple[MarkOut, ...] = ()
+    skips: tuple[MarkOut, ...] = ()
+    more: int = 0
+
+
+@dataclass
+class MarkOut:
+    label: str
+    title: str
+    skip: str | None = None
+    status: str | None = None
+
+
+@dataclass
+class MonthOut:
+    key: str
+    title: str
+    weeks: list[list[CellOut]]
+
+
+@dataclass
+class HorizonBar:
+    first: str
+    after: str
+    covered: int
+    beyond: int
+    label: str
 
 
 def calendar_page(view: CalendarView, months: int) -> str:
     first = date(view.months[0].year, view.months[0].month, 1)
-    previous, following = _shift(first, -months), _shift(first, months)
-    nav = (
-        f'<p class="nav"><a href="?start={previous:%Y-%m}&months={months}">&larr; earlier</a> · '
-        f'<a href="?months={months}">today</a> · '
-        f'<a href="?start={following:%Y-%m}&months={months}">later &rarr;</a> · '
-        f'<a href="/schedules/{view.schedule_id}/fires">ledger (JSON)</a> · <a href="/">all schedules</a></p>'
+    return environment().get_template("calendar.html").render(
+        title=f"{view.name} — jobsched calendar",
+        view=view,
+        months=months,
+        previous=f"{_shift(first, -months):%Y-%m}",
+        following=f"{_shift(first, months):%Y-%m}",
+        bar=_horizon_bar(view),
+        legend=LEGEND,
+        weekdays=WEEKDAYS,
+        months_shown=[_month(month) for month in view.months],
     )
-    body = [
-        f'<h1 id="schedule-name">{escape(view.name)}</h1>',
-        f'<div class="meta">#{view.schedule_id} · {escape(view.timing)} · times in {escape(view.timezone)}'
-        f" · calendar {escape(view.calendar or 'none (every day)')} · {view.fire_count} fires,"
-        f" {view.skip_count} skips shown · generated {view.generated_at:%Y-%m-%d %H:%M} UTC</div>",
-        nav,
-        *_banners(view),
-        _legend(),
-        '<div class="months">',
-        *(_month(month) for month in view.months),
-        "</div>",
-    ]
-    return page(f"{view.name} — jobsched calendar", "\n".join(body))
 
 
-def _banners(view: CalendarView) -> list[str]:
-    banners = []
-    if view.problem:
-        banners.append(
-            f'<div class="banner bad" id="problem">Cannot plan this schedule: {escape(view.problem)}</div>'
-        )
-    if not view.enabled:
-        banners.append(
-            '<div class="banner warn" id="disabled">Disabled (enabled=false): nothing fires.</div>'
-        )
-    elif view.paused:
-        reason = escape(view.pause_reason or "no reason given")
-        banners.append(f'<div class="banner warn" id="paused">Paused: {reason}. Fires are skipped.</div>')
-    if view.horizon is not None:
-        banners.append(
-            f'<div class="banner info" id="horizon">Data horizon: the {escape(view.calendar or "")} '
-            "calendar data "
-            f"ends <strong>{view.horizon.isoformat()}</strong>; later days are never treated as open "
-            f"(calendar_horizon skips) until the data is extended.{_horizon_svg(view)}</div>"
-        )
-    if view.truncated:
-        banners.append('<div class="banner warn">More fires than can be shown; the list is cut short.</div>')
-    return banners
-
-
-def _horizon_svg(view: CalendarView) -> str:
-    """A bar over the shown months: the part covered by calendar data, and the part beyond it."""
+def _horizon_bar(view: CalendarView) -> HorizonBar | None:
+    """Two labelled parts over the months shown: days with calendar data, and days past its end."""
+    if view.horizon is None:
+        return None
     first = date(view.months[0].year, view.months[0].month, 1)
     last = _shift(date(view.months[-1].year, view.months[-1].month, 1), 1) - timedelta(days=1)
-    assert view.horizon is not None
     total = (last - first).days + 1
     covered = max(0, min(total, (view.horizon - first).days + 1))
-    width = 600
-    known = round(width * covered / total)
-    return (
-        f'<svg class="horizon" width="{width}" height="14" role="img" aria-label="data horizon">'
-        f'<rect x="0" y="2" width="{known}" height="10" fill="#93c5fd"/>'
-        f'<rect x="{known}" y="2" width="{width - known}" height="10" fill="#e5e7eb"/>'
-        f"<title>calendar data covers {covered} of the {total} days shown (ends {view.horizon})</title></svg>"
+    if covered == total:
+        return None  # the data outlasts the months shown: nothing beyond it to draw
+    label = (
+        f"of the {total} days shown, {covered} have {view.calendar} calendar data (up to {view.horizon}) "
+        f"and {total - covered} are past its end"
     )
+    after = view.horizon + timedelta(days=1)
+    return HorizonBar(first.isoformat(), after.isoformat(), covered, total - covered, label)
 
 
-def _legend() -> str:
-    items = [
-        ("open", "#fff", "trading day"),
-        ("early_close", "#fff7d6", "half day / special session"),
-        ("holiday", "#fde2e2", "holiday"),
-        ("weekend", "#f3f4f6", "weekend"),
-        ("beyond", "#e5e7eb", "beyond calendar data"),
-    ]
-    spans = "".join(f'<span><i style="background:{color}"></i>{label}</span>' for _, color, label in items)
-    return (
-        f'<p class="legend">{spans}<span class="fire">16:30</span>&nbsp;fires &nbsp; '
-        '<span class="skip" style="display:inline">16:30</span>&nbsp;skipped (hover for the reason)</p>'
-    )
+def _month(month: Month) -> MonthOut:
+    weeks = [[_cell(day) for day in week] for week in month.weeks]
+    return MonthOut(f"{month.year:04d}-{month.month:02d}", month.title, weeks)
 
 
-def _month(month: Month) -> str:
-    head = "".join(f"<th>{day}</th>" for day in WEEKDAYS)
-    rows = "".join("<tr>" + "".join(_cell(day) for day in week) + "</tr>" for week in month.weeks)
-    return (
-        f'<table class="month" data-month="{month.year:04d}-{month.month:02d}">'
-        f"<caption>{escape(month.title)}</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
-    )
-
-
-def _cell(day: Day) -> str:
+def _cell(day: Day) -> CellOut:
     if not day.in_month:
-        return f'<td class="day outside">{day.day.day}</td>'
+        return CellOut(False, day.day.day)
     classes = " ".join(["day", day.kind] + (["past"] if day.past else []) + (["today"] if day.today else []))
-    label = KIND_LABELS.get(day.kind, day.kind)
-    title = "; ".join(part for part in (label, day.special, day.note, day.hours) if part)
-    parts = [f'<div class="date">{day.day.day}</div>']
+    badge = None
     if day.special:
-        badge = "½ day" if day.kind == "early_close" else "late open"
-        parts.append(f'<span class="badge half">{badge} {escape(day.special.rsplit(" ", 1)[-1])}</span>')
-    if day.note:
-        parts.append(f'<div class="note">{escape(day.note)}</div>')
-    parts += [_fire(mark) for mark in day.fires]
-    if day.more:
-        parts.append(f'<span class="fire more">+{day.more} more</span>')
-    parts += [_skip(mark) for mark in day.skips]
-    cell = "".join(parts)
-    return f'<td class="{classes}" data-day="{day.day.isoformat()}" title="{escape(title)}">{cell}</td>'
-
-
-def _fire(mark: Mark) -> str:
-    state = f"; {mark.status}" if mark.status else ""
-    title = (
-        f"fires {mark.local} ({mark.run_at:%Y-%m-%d %H:%M} UTC); business date {mark.business_date}{state}"
+        badge = ("½ day " if day.kind == "early_close" else "late open ") + day.special.rsplit(" ", 1)[-1]
+    marks = len(day.fires) + day.more + len(day.skips)
+    count = None
+    if marks > 3:
+        count = f"{len(day.fires) + day.more} fires · {len(day.skips)} skips"
+    return CellOut(
+        in_month=True,
+        number=day.day.day,
+        iso=day.day.isoformat(),
+        classes=classes,
+        title=distinct(KIND_LABELS.get(day.kind, day.kind), day.special, day.note, day.hours),
+        badge=badge,
+        note=day.note,
+        count=count,
+        fires=tuple(_fire(mark) for mark in day.fires),
+        skips=tuple(_skip(mark) for mark in day.skips),
+        more=day.more,
     )
-    if mark.detail:
-        title += f"; {mark.detail}"
-    done = " done" if mark.status else ""
+
+
+def _fire(mark: Mark) -> MarkOut:
+    run = f"run {mark.run_id[:8]}" if mark.run_id else None
+    title = distinct(
+        f"fires {mark.local} ({mark.run_at:%Y-%m-%d %H:%M} UTC)",
+        f"business date {mark.business_date}",
+        mark.status,
+        mark.detail,
+        run,
+    )
     label = mark.local.split(" ")[0] + (f" {mark.status}" if mark.status else "")
-    return f'<span class="fire{done}" title="{escape(title)}">{escape(label)}</span>'
+    return MarkOut(label, title, None, mark.status)
 
 
-def _skip(mark: Mark) -> str:
-    title = f"skipped ({mark.skip}): {mark.detail or mark.skip}; would have run {mark.local}"
-    return (
-        f'<span class="skip" data-reason="{escape(mark.skip or "")}" title="{escape(title)}">'
-        f"{escape(mark.local.split(' ')[0])} {escape(mark.skip or '')}</span>"
-    )
+def _skip(mark: Mark) -> MarkOut:
+    title = distinct(f"skipped ({mark.skip})", mark.detail, f"would have run {mark.local}")
+    return MarkOut(f"{mark.local.split(' ')[0]} {mark.skip or ''}", title, mark.skip)
 
 
-def index_page(schedules: list[ScheduleOut]) -> str:
-    rows = []
-    for item in schedules:
-        state = "disabled" if not item.enabled else ("paused" if item.paused else "active")
-        if item.problem or item.quarantined:
-            state = "invalid"
-        timing = item.cron if item.kind == "cron" else item.kind
-        rows.append(
-            f"<tr><td>{item.id}</td><td><a href='/schedules/{item.id}/calendar'>{escape(item.name)}</a></td>"
-            f"<td>{escape(item.job_key)}</td><td>{escape(str(timing))}</td><td>{escape(item.timezone)}</td>"
-            f"<td>{escape(item.calendar or '')}</td><td>{state}</td></tr>"
-        )
-    table = (
-        '<table class="list"><thead><tr><th>id</th><th>schedule</th><th>job</th><th>timing</th><th>zone</th>'
-        f"<th>calendar</th><th>state</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
-    links = '<p class="meta"><a href="/docs">API docs</a> · <a href="/health">health</a></p>'
-    body = f"<h1>jobsched schedules</h1>{links}{table}"
-    return page("jobsched", body)
+def distinct(*parts: str | None) -> str:
+    """Join the parts with '; ', leaving out empty ones and any already said by an earlier part."""
+    kept: list[str] = []
+    for part in parts:
+        if not part:
+            continue
+        lowered = part.lower()
+        if any(lowered in earlier.lower() for earlier in kept):
+            continue
+        kept = [earlier for earlier in kept if earlier.lower() not in lowered] + [part]
+    return "; ".join(kept)
 
 
 def _shift(first: date, months: int) -> date:

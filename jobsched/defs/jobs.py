@@ -233,7 +233,10 @@ def _params(adapter_key: str, job_key: str, config: Mapping[str, Any]) -> dict[s
 
     definition = get_job_definition(engine_for(settings.database_url()), job_key)
     if definition is None:
-        return {}  # the adapter's defaults, or a clear "required parameter is missing"
+        raise ValueError(
+            f"job_key={job_key!r}: no job definition with this key; pass an existing job_key, "
+            "or the adapter's params in the run config"
+        )
     if definition.adapter != adapter_key:
         raise ValueError(
             f"job_key={job_key!r}: its job definition uses adapter {definition.adapter!r}, "

@@ -44,6 +44,7 @@ class Mark:
     skip: str | None = None
     detail: str | None = None
     status: str | None = None  # for past fires: the ledger status
+    run_id: str | None = None  # for past fires: the Dagster run
 
 
 @dataclass
@@ -109,6 +110,7 @@ def calendar_view(
         lo = datetime.combine(first, time(0), zone).astimezone(UTC)
         hi = datetime.combine(last + timedelta(days=1), time(0), zone).astimezone(UTC)
         past = ledger_in_range(conn, row["id"], lo, min(hi, now))
+        past_truncated = len(past) >= MAX_CANDIDATES
     view = CalendarView(
         schedule_id=row["id"],
         name=row["name"],
@@ -129,7 +131,7 @@ def calendar_view(
         candidates = list(islice(_future(schedule, calendar, max(lo, now), hi), MAX_CANDIDATES + 1))
     except (RowInvalid, UnknownCalendar, InvalidCalendar, BeyondHorizon, ValueError) as exc:
         view.problem = str(exc)
-    view.truncated = len(candidates) > MAX_CANDIDATES
+    view.truncated = len(candidates) > MAX_CANDIDATES or past_truncated
     candidates = candidates[:MAX_CANDIDATES]
     if calendar is not None and calendar.last_day != date.max:
         view.horizon = calendar.last_day
@@ -138,7 +140,7 @@ def calendar_view(
     for candidate in candidates:
         _place(days, candidate, zone, view)
     for entry in past:
-        _place_past(days, entry, zone)
+        _place_past(days, entry, zone, view)
     view.months = [_month(days, m) for m in _month_starts(first, months)]
     return view
 
@@ -155,7 +157,9 @@ def ledger_in_range(
 ) -> list[ledger.LedgerEntry]:
     if hi <= lo:
         return []
-    found = ledger.entries(conn, schedule_id, limit=MAX_CANDIDATES)
+    # Placed by due_at, selected by fire_at (indexed); a holiday rule moves a fire by days, not weeks.
+    margin = timedelta(days=10)
+    found = ledger.between(conn, schedule_id, lo - margin, hi + margin, limit=MAX_CANDIDATES)
     return [entry for entry in found if lo <= entry.due_at <= hi]
 
 
@@ -182,10 +186,11 @@ def _place(days: dict[date, Day], candidate: Candidate, zone: ZoneInfo, view: Ca
         cell.fires.append(mark)
 
 
-def _place_past(days: dict[date, Day], entry: ledger.LedgerEntry, zone: ZoneInfo) -> None:
+def _place_past(days: dict[date, Day], entry: ledger.LedgerEntry, zone: ZoneInfo, view: CalendarView) -> None:
+    """History is shown whole: every ledger entry of the day, however many (the cell scrolls)."""
     local = entry.due_at.astimezone(zone)
     cell = days.get(local.date())
-    if cell is None or len(cell.fires) + len(cell.skips) >= MAX_SHOWN_PER_DAY:
+    if cell is None:
         return
     mark = Mark(
         local.strftime("%H:%M %Z"),
@@ -194,8 +199,14 @@ def _place_past(days: dict[date, Day], entry: ledger.LedgerEntry, zone: ZoneInfo
         entry.reason,
         entry.detail,
         entry.status,
+        entry.run_id,
     )
-    (cell.skips if entry.reason else cell.fires).append(mark)
+    if entry.reason:
+        view.skip_count += 1
+        cell.skips.append(mark)
+    else:
+        view.fire_count += 1
+        cell.fires.append(mark)
 
 
 def _day(day: date, calendar: BusinessCalendar | None, today: date) -> Day:
@@ -204,9 +215,7 @@ def _day(day: date, calendar: BusinessCalendar | None, today: date) -> Day:
         return cell
     if not calendar.is_known(day):
         cell.kind = "beyond"
-        cell.note = (
-            f"beyond the {calendar.name} calendar data (ends {calendar.last_day}): never treated as open"
-        )
+        cell.note = f"no {calendar.name} data (ends {calendar.last_day})"
         return cell
     notes = day_notes(calendar, day.year)
     try:

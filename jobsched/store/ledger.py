@@ -275,3 +275,36 @@ def _fire_values(schedule_id: int, job_key: str, candidate: Candidate, now: date
         "created_at": now,
         "updated_at": now,
     }
+
+
+def latest_outcome(conn: sa.Connection, schedule_id: int) -> LedgerEntry | None:
+    """The newest fire of a schedule that was not a skip (requested, running or finished)."""
+    query = (
+        sa.select(fire_ledger)
+        .where(fire_ledger.c.schedule_id == schedule_id, fire_ledger.c.status != "skipped")
+        .order_by(fire_ledger.c.fire_at.desc(), fire_ledger.c.id.desc())
+        .limit(1)
+    )
+    row = conn.execute(query).mappings().first()
+    return entry_from_row(row) if row else None
+
+
+def between(
+    conn: sa.Connection,
+    schedule_id: int,
+    lo: datetime,
+    hi: datetime,
+    *,
+    skipped: bool | None = None,
+    limit: int = 5000,
+) -> list[LedgerEntry]:
+    """Entries whose fire instant is in [lo, hi], oldest first (skipped=True/False: only skips/only fires)."""
+    query = sa.select(fire_ledger).where(
+        fire_ledger.c.schedule_id == schedule_id,
+        fire_ledger.c.fire_at >= utc(lo),
+        fire_ledger.c.fire_at <= utc(hi),
+    )
+    if skipped is not None:
+        query = query.where((fire_ledger.c.status == "skipped") == skipped)
+    query = query.order_by(fire_ledger.c.fire_at, fire_ledger.c.id).limit(limit)
+    return [entry_from_row(row) for row in conn.execute(query).mappings()]

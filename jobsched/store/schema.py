@@ -90,6 +90,7 @@ schedules = sa.Table(
     sa.CheckConstraint("overlap_policy IN ('queue', 'skip', 'allow')", name="overlap_policy"),
     sa.CheckConstraint("offset_minutes BETWEEN -1440 AND 1440", name="offset_minutes"),
     sa.CheckConstraint("end_at IS NULL OR start_at IS NULL OR end_at > start_at", name="end_after_start"),
+    sqlite_autoincrement=True,  # ids never reused (migration 0005)
 )
 
 calendars = sa.Table(

@@ -92,3 +92,4 @@ class SampleSource:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait(timeout=10)

@@ -76,13 +76,13 @@ def test_a_job_definition_of_another_adapter_is_refused(defs, instance, jobsched
     )
 
 
-def test_missing_row_and_params_fails_naming_the_missing_parameter(defs, instance, jobsched_env) -> None:
+def test_an_unknown_job_key_fails_naming_it(defs, instance, jobsched_env) -> None:
     job = defs.resolve_job_def("eod_prices")
     result = job.execute_in_process(
         run_config=run_config("eod_prices", "nowhere", BD, None), instance=instance, raise_on_error=False
     )
     message = result.failure_data_for_node(op_name("eod_prices")).error.message  # type: ignore[union-attr]
-    assert "url=None: required parameter is missing" in message
+    assert "job_key='nowhere': no job definition with this key" in message
 
 
 def test_the_guard_also_stops_a_real_adapter_before_it_reads(defs, instance, jobsched_db, src, warehouse):

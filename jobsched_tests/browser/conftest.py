@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import httpx
 import pytest
 
 from jobsched.store.migrate import upgrade
+from jobsched_tests.processes import stop_group
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -56,13 +56,8 @@ class Server:
     log: Path
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
+        stop_group(self.process.pid, grace=15)  # the whole group: the webserver's code server too
+        self.process.wait(timeout=15)
 
     def wait_until_up(self, path: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -102,14 +97,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     home = root / "dagster_home"
     home.mkdir()
     shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    api_port, dagster_port = free_port(), free_port()
     env = dict(os.environ) | {
+        "JOBSCHED_DAGSTER_URL": f"http://127.0.0.1:{dagster_port}",
         "DAGSTER_HOME": str(home),
         "JOBSCHED_DATABASE_URL": database_url,
         "JOBSCHED_DATA_DIR": str(root / "data"),
         "JOBSCHED_API_TOKEN": TOKEN,
         "PYTHONUNBUFFERED": "1",
     }
-    api_port, dagster_port = free_port(), free_port()
     api = start([str(BIN / "jobsched"), "api", "--port", str(api_port)], env, root / "api.log", api_port)
     dagster = start(
         [str(BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(dagster_port)],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,7 +14,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from jobsched.domain.calendars import exchange_calendar
+from jobsched.domain.model import Candidate, FireStatus, SkipReason
 from jobsched.service.calendar_view import day_notes
+from jobsched.store import ledger
+from jobsched.store.db import engine_for
 from jobsched_tests.browser.conftest import TOKEN, Stack
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -112,8 +116,45 @@ def test_calendar_view_shows_fires_skips_half_days_and_horizon(
 
     horizon = driver.find_element(By.ID, "horizon")
     assert horizon.is_displayed() and xnys.last_day.isoformat() in horizon.text
-    assert driver.find_element(By.CSS_SELECTOR, "svg.horizon").is_displayed()
     driver.save_screenshot(str(stack.dagster_home / "calendar.png"))
+
+
+def test_index_and_calendar_tell_next_fire_last_outcome_and_a_past_skip(
+    stack: Stack, browser: Any, schedule: dict[str, Any]
+) -> None:
+    engine = engine_for(stack.database_url)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    skipped_at = now - timedelta(hours=2)
+    done_at = now - timedelta(days=1, hours=3)
+    run_id = "0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
+    with engine.begin() as conn:
+        reason = "paused: vendor outage INC-42"
+        skip = Candidate(skipped_at, skipped_at.date(), skip=SkipReason.PAUSED, detail=reason)
+        ledger.record_skips(conn, schedule["id"], "eod_prices_job", [skip])
+        ledger.claim_fire(conn, schedule["id"], "eod_prices_job", Candidate(done_at, done_at.date()), now)
+    ledger.record_outcome(engine, schedule["id"], done_at, run_id, FireStatus.SUCCESS)
+
+    driver = browser
+    driver.get(stack.api.url + "/")
+    row = driver.find_element(By.CSS_SELECTOR, 'tr[data-schedule="eod-prices-nyse"]')
+    next_fire = row.find_element(By.CSS_SELECTOR, "td.next").text
+    assert re.search(r"\d{4}-\d\d-\d\d 16:30 E[SD]T", next_fire), next_fire
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:30 UTC", next_fire), next_fire
+    last = row.find_element(By.CSS_SELECTOR, "td.last")
+    assert "success" in last.text and f"fire {done_at:%Y-%m-%d %H:%M} UTC" in last.text
+    link = last.find_element(By.CSS_SELECTOR, "a.run")
+    assert link.get_attribute("href") == f"{stack.dagster.url}/runs/{run_id}" and link.text == "run 0f1e2d3c"
+    skips = row.find_element(By.CSS_SELECTOR, "td.skips")
+    assert skips.text == "1: paused ×1" and "vendor outage INC-42" in skips.get_attribute("title")
+    driver.save_screenshot(str(stack.dagster_home / "index.png"))
+
+    day = skipped_at.astimezone(NEW_YORK).date()
+    driver.get(f"{stack.api.url}/schedules/{schedule['id']}/calendar?start={day:%Y-%m}&months=1")
+    mark = _cell(driver, day).find_element(By.CSS_SELECTOR, '.skip[data-reason="paused"]')
+    ActionChains(driver).move_to_element(mark).perform()
+    local = skipped_at.astimezone(NEW_YORK)
+    assert mark.is_displayed() and mark.text == f"{local:%H:%M} paused"
+    assert "vendor outage INC-42" in mark.get_attribute("title")
 
 
 def test_dagster_run_list_filtered_by_schedule_tag(

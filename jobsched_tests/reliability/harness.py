@@ -17,6 +17,7 @@ import sqlalchemy as sa
 import yaml
 
 from jobsched.store.db import engine_for
+from jobsched_tests.processes import stop_group
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -73,9 +74,11 @@ class Deployment:
         process.wait(timeout=30)
 
     def stop_all(self) -> None:
+        # The whole group, not just the daemon: on SIGTERM its code server waits for the run workers it
+        # launched to finish, and would outlive the test (reparented to init) if only the daemon were awaited.
         for process in self.daemons:
-            if process.poll() is None:
-                self.kill(process, signal.SIGTERM)
+            stop_group(process.pid)
+            process.wait(timeout=30)
 
     def logs(self) -> str:
         return "\n".join(

@@ -156,6 +156,10 @@ def test_sql_rows_fire_with_tags_skips_say_why_and_bad_rows_are_quarantined(depl
         timeout=120,
         what="the hand-launched run to load its business date",
     )
+    manual = [r for r in d.instance().get_runs() if r.tags.get("jobsched/trigger") == "manual"]
+    assert [(r.tags["jobsched/job"], r.tags["jobsched/business_date"]) for r in manual] == [
+        ("demo_echo", "2026-11-20")
+    ]
 
 
 def test_sigkill_mid_burst_then_restart_runs_every_fire_exactly_once(deployment: Deployment) -> None:

@@ -13,9 +13,9 @@ from jobsched.api.auth import require_read
 from jobsched.api.deps import ScheduleId, get_engine, now
 from jobsched.api.render import calendar_page, index_page
 from jobsched.api.responses import ERRORS
-from jobsched.service import schedules
 from jobsched.service.calendar_view import MAX_MONTHS, calendar_view
 from jobsched.service.errors import Invalid
+from jobsched.service.overview import overview
 
 router = APIRouter(tags=["pages"], responses=ERRORS)
 Engine = Annotated[sa.Engine, Depends(get_engine)]
@@ -32,7 +32,10 @@ def _month(text: str) -> date:
 
 @router.get("/", response_class=HTMLResponse, dependencies=[Depends(require_read)])
 def index(engine: Engine) -> HTMLResponse:
-    return HTMLResponse(index_page(schedules.list_schedules(engine)))
+    """Every schedule: state, next fire (local and UTC), last outcome and its Dagster run, skips of the last
+    24 hours with their reasons, problems."""
+    at = now()
+    return HTMLResponse(index_page(overview(engine, at), at))
 
 
 @router.get(

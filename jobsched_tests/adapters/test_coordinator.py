@@ -1,0 +1,68 @@
+"""defs/coordinator.py through the real CLI: `dagster job launch` runs get jobsched/job + trigger=manual
+before they queue (so the per-job limit applies to them); an unknown job key fails at once, naming it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+from dagster._core.instance import DagsterInstance, InstanceRef
+
+from jobsched.defs.jobs import run_config
+from jobsched.store.schema import job_definitions
+
+REPO = Path(__file__).resolve().parents[2]
+BD = date(2026, 11, 20)
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def home(jobsched_env: Path) -> Path:
+    home = jobsched_env / "dagster_home"
+    home.mkdir()
+    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    return home
+
+
+def launch(home: Path, job_key: str, params: dict | None = None) -> subprocess.CompletedProcess[str]:
+    config = json.dumps(run_config("demo_echo", job_key, BD, params))
+    command = [sys.executable, "-m", "dagster", "job", "launch", "-w", "workspace.yaml", "-j", "demo_echo"]
+    return subprocess.run(
+        [*command, "--config-json", config],
+        cwd=REPO,
+        env={**os.environ, "DAGSTER_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def runs(home: Path) -> list[dg.DagsterRun]:
+    with DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+        return list(instance.get_runs())
+
+
+def test_hand_launched_runs_are_tagged_and_unknown_keys_fail(home: Path, jobsched_db: sa.Engine) -> None:
+    with jobsched_db.begin() as conn:
+        conn.execute(sa.insert(job_definitions).values(job_key="echo_a", adapter="demo_echo", params="{}"))
+    done = launch(home, "echo_a")
+    assert done.returncode == 0, done.stderr[-2000:]
+    (run,) = runs(home)
+    assert run.status == dg.DagsterRunStatus.QUEUED  # no daemon here: it waits in the queue
+    assert run.tags["jobsched/job"] == "echo_a"
+    assert run.tags["jobsched/trigger"] == "manual"
+    assert run.tags["jobsched/business_date"] == "2026-11-20"
+
+    refused = launch(home, "eod_prices_nse")
+    assert refused.returncode != 0
+    assert "job_key='eod_prices_nse': no job definition with this key" in refused.stderr + refused.stdout
+    failed = [r for r in runs(home) if r.tags.get("jobsched/job") == "eod_prices_nse"]
+    assert [r.status for r in failed] == [dg.DagsterRunStatus.FAILURE]
