@@ -20,10 +20,13 @@ from jobsched.domain.model import Candidate, OverlapPolicy, Schedule, SkipReason
 from jobsched.domain.validation import RowInvalid, schedule_from_row
 from jobsched.store import ledger, repository, state
 from jobsched.store.repository import JobDefinition
+from jobsched.store.transient import is_transient
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LEASE = timedelta(seconds=120)
+# extra lease per fire handed over in the same batch: the daemon creates a batch's runs one by one
+LEASE_PER_REQUEST = timedelta(seconds=3)
 
 
 class RunLookup(Protocol):
@@ -129,6 +132,10 @@ def tick(engine: sa.Engine, now: datetime, runs: RunLookup, lease: timedelta = D
         try:
             _tick_schedule(engine, snapshot, row, now, runs, result)
         except Exception as exc:  # noqa: BLE001 - quarantine the row, keep the others firing
+            if is_transient(exc):
+                # the database is away, not the row wrong: abandon the tick, quarantine nothing, move no
+                # watermark; the next tick plans the same fires again once the database answers
+                raise
             message = str(exc) if isinstance(exc, RowInvalid | ValueError) else f"{type(exc).__name__}: {exc}"
             result.errors[row["name"]] = message
             log.warning("schedule %r quarantined: %s", row["name"], message)
@@ -225,7 +232,7 @@ def _renew_stale(
     lease, only if no run carries its run_key; the run_key makes Dagster itself refuse a second run."""
     names = {row["id"]: row for row in snapshot.schedule_rows}
     with engine.connect() as conn:
-        stale = ledger.stale_claims(conn, now, lease)
+        stale = ledger.stale_claims(conn, now, lease, LEASE_PER_REQUEST)
     for entry in stale:
         run_id = runs.run_id_for_key(entry.run_key or "")
         with engine.begin() as conn:

@@ -23,6 +23,7 @@ class JobDefinition:
     enabled: bool = True
     id: int | None = None
     version: int = 1
+    max_runtime_seconds: int | None = None
 
 
 class ParamsNotJson(ValueError):
@@ -46,6 +47,7 @@ def job_definition_from_row(row: sa.RowMapping) -> JobDefinition:
         enabled=bool(row["enabled"]),
         id=row["id"],
         version=row["version"],
+        max_runtime_seconds=row.get("max_runtime_seconds"),
     )
 
 
