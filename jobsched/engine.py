@@ -25,7 +25,8 @@ from jobsched.store.transient import is_transient
 log = logging.getLogger(__name__)
 
 DEFAULT_LEASE = timedelta(seconds=120)
-# extra lease per fire handed over in the same batch: the daemon creates a batch's runs one by one
+# extra lease per fire handed over in the same batch (the daemon creates a batch's runs one by one):
+# a fortieth of the lease, at most 3 s (the default lease of 120 s gives 3 s; a zero lease gives none)
 LEASE_PER_REQUEST = timedelta(seconds=3)
 
 
@@ -232,7 +233,7 @@ def _renew_stale(
     lease, only if no run carries its run_key; the run_key makes Dagster itself refuse a second run."""
     names = {row["id"]: row for row in snapshot.schedule_rows}
     with engine.connect() as conn:
-        stale = ledger.stale_claims(conn, now, lease, LEASE_PER_REQUEST)
+        stale = ledger.stale_claims(conn, now, lease, min(LEASE_PER_REQUEST, lease / 40))
     for entry in stale:
         run_id = runs.run_id_for_key(entry.run_key or "")
         with engine.begin() as conn:

@@ -39,7 +39,6 @@ job_definitions = sa.Table(
     sa.Column("max_runtime_seconds", sa.Integer, nullable=True),
     *_audit_columns(),
     sa.CheckConstraint("length(job_key) > 0", name="job_key_not_empty"),
-    sa.CheckConstraint("max_runtime_seconds > 0", name="max_runtime_positive"),
     sa.CheckConstraint("length(adapter) > 0", name="adapter_not_empty"),
 )
 

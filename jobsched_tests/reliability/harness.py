@@ -22,10 +22,13 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
-def write_dagster_home(home: Path, dagster_db_url: str) -> None:
-    """The repo's dagster.yaml with Dagster's own storage moved to Postgres, as deploy/ does."""
+def write_dagster_home(home: Path, dagster_db_url: str, overrides: dict[str, dict] | None = None) -> None:
+    """The repo's dagster.yaml with Dagster's own storage moved to Postgres, as deploy/ does; `overrides`
+    update sections (e.g. shorter run-monitoring intervals so a trial sees a dead worker sooner)."""
     config = yaml.safe_load((REPO / "dagster.yaml").read_text())
     config["storage"] = {"postgres": {"postgres_url": dagster_db_url}}
+    for section, values in (overrides or {}).items():
+        config[section] = {**config.get(section, {}), **values}
     home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").write_text(yaml.safe_dump(config))
 
@@ -95,6 +98,71 @@ class Deployment:
         from dagster import DagsterInstance
 
         return DagsterInstance.from_config(str(self.home))
+
+
+def processes() -> list[tuple[int, int, str]]:
+    """(pid, parent pid, command line) of every process, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        found.append((int(entry.name), ppid, cmdline.strip()))
+    return found
+
+
+def descendants(root: int) -> list[tuple[int, str]]:
+    table = processes()
+    children: dict[int, list[tuple[int, str]]] = {}
+    for pid, ppid, cmd in table:
+        children.setdefault(ppid, []).append((pid, cmd))
+    out, todo = [], [root]
+    while todo:
+        for pid, cmd in children.get(todo.pop(), []):
+            out.append((pid, cmd))
+            todo.append(pid)
+    return out
+
+
+def code_servers(daemon: subprocess.Popen) -> list[int]:
+    return [pid for pid, cmd in descendants(daemon.pid) if "api grpc" in cmd and "spawn_main" not in cmd]
+
+
+def run_workers(daemon: subprocess.Popen) -> list[int]:
+    """Run workers: the code server's spawned children (DefaultRunLauncher), not its resource tracker."""
+    return [
+        pid
+        for pid, cmd in descendants(daemon.pid)
+        if "spawn_main" in cmd and "resource_tracker" not in cmd
+    ]
+
+
+def wait_for_progress(
+    measure: Callable[[], Any],
+    done: Callable[[Any], bool],
+    stall: float,
+    what: str,
+    interval: float = 2.0,
+    ceiling: float = 3600.0,
+) -> Any:
+    """Wait while `measure()` keeps changing; fail only after `stall` seconds without any change (or the
+    generous `ceiling`). A loaded machine is slow, not stuck: progress, not a clock, decides."""
+    start = last_change = time.monotonic()
+    last = measure()
+    while not done(last):
+        time.sleep(interval)
+        value = measure()
+        now = time.monotonic()
+        if value != last:
+            last, last_change = value, now
+        if now - last_change > stall or now - start > ceiling:
+            raise AssertionError(f"no progress for {now - last_change:.0f}s waiting for {what}; last: {last}")
+    return last
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 1.0, what: str = "") -> Any:

@@ -14,14 +14,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("job_definitions") as batch_op:
-        batch_op.add_column(sa.Column("max_runtime_seconds", sa.Integer(), nullable=True))
-        batch_op.create_check_constraint(
-            op.f("ck_job_definitions_max_runtime_positive"), "max_runtime_seconds > 0"
-        )
+    # a plain ADD COLUMN: a batch (table copy) on SQLite would drop the table's version trigger.
+    # Values are checked where they are read (a non-positive one makes the job definition invalid).
+    op.add_column("job_definitions", sa.Column("max_runtime_seconds", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("job_definitions") as batch_op:
-        batch_op.drop_constraint(op.f("ck_job_definitions_max_runtime_positive"), type_="check")
-        batch_op.drop_column("max_runtime_seconds")
+    op.drop_column("job_definitions", "max_runtime_seconds")
