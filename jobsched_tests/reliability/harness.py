@@ -76,14 +76,26 @@ class Deployment:
         process.wait(timeout=30)
 
     def stop_all(self) -> None:
+        """End every process this deployment started, also children orphaned by a killed daemon (they keep
+        its process group; checked by their DAGSTER_HOME so no other process is ever signalled)."""
         for process in self.daemons:
             if process.poll() is None:
-                self.kill(process, signal.SIGTERM)
+                try:
+                    self.kill(process, signal.SIGTERM)
+                except subprocess.TimeoutExpired:
+                    self.kill(process, signal.SIGKILL)
+        groups = {process.pid for process in self.daemons}
+        marker = f"DAGSTER_HOME={self.home}".encode()
+        for pid, _ppid, _cmd in processes():
+            try:
+                if os.getpgid(pid) in groups and marker in Path(f"/proc/{pid}/environ").read_bytes():
+                    os.kill(pid, signal.SIGKILL)
+            except OSError:
+                continue
 
-    def logs(self) -> str:
-        return "\n".join(
-            p.read_text(errors="replace")[-4000:] for p in sorted(self.home.glob("daemon-*.log"))
-        )
+    def logs(self, tail: int | None = 4000) -> str:
+        texts = [p.read_text(errors="replace") for p in sorted(self.home.glob("daemon-*.log"))]
+        return "\n".join(text[-tail:] if tail else text for text in texts)
 
     @property
     def db(self) -> sa.Engine:
@@ -136,9 +148,7 @@ def code_servers(daemon: subprocess.Popen) -> list[int]:
 def run_workers(daemon: subprocess.Popen) -> list[int]:
     """Run workers: the code server's spawned children (DefaultRunLauncher), not its resource tracker."""
     return [
-        pid
-        for pid, cmd in descendants(daemon.pid)
-        if "spawn_main" in cmd and "resource_tracker" not in cmd
+        pid for pid, cmd in descendants(daemon.pid) if "spawn_main" in cmd and "resource_tracker" not in cmd
     ]
 
 
