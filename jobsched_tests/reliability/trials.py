@@ -164,8 +164,10 @@ def run_kill_trials(
     add_job(d, "kill_manual")
     manual = add_minutely(d, "kill manual", "kill_manual", cron="0 0 1 1 *")
     start = datetime.now(UTC)
-    first_half = (start + timedelta(seconds=40)).replace(second=30, microsecond=0) + timedelta(minutes=1)
-    manual_fires = [first_half + timedelta(minutes=m) for m in range(kills + 3)]
+    first_half = (start + timedelta(seconds=20)).replace(second=30, microsecond=0)
+    if first_half < start + timedelta(seconds=20):
+        first_half += timedelta(minutes=1)
+    manual_fires = [first_half + timedelta(minutes=m) for m in range(kills + 4)]
     for fire_at in manual_fires:
         add_pending(d, manual, "kill_manual", fire_at)
 
