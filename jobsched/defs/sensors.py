@@ -170,9 +170,8 @@ def _outcome_sensor(status: DagsterRunStatus, fire_status: FireStatus):  # type:
         detail = outcome_detail(
             run, fire_status, context.dagster_event.message if context.dagster_event else None
         )
-        ledger.record_outcome(
-            engine_for(), int(tags["jobsched/schedule"]), fire_at, run.run_id, fire_status, detail
-        )
+        schedule_id, parent = int(tags["jobsched/schedule"]), tags.get("dagster/parent_run_id")
+        ledger.record_outcome(engine_for(), schedule_id, fire_at, run.run_id, fire_status, detail, parent)
 
     return _sensor
 

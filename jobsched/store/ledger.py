@@ -270,8 +270,10 @@ def record_outcome(
     run_id: str,
     status: FireStatus,
     detail: str | None = None,
+    parent_run_id: str | None = None,
 ) -> bool:
-    """Write a finished run's outcome onto its fire, only if that run holds it (or nobody did yet).
+    """Write a finished run's outcome onto its fire, only if that run holds it (or nobody did yet), or its
+    parent did: a re-execution from failure whose parent's step had already finished runs no step itself.
     `detail` (e.g. why an attempt failed and whether Dagster retries it) replaces the entry's detail."""
     values: dict = {"status": status.value, "run_id": run_id, "updated_at": utc_now()}
     if detail is not None:
@@ -282,7 +284,12 @@ def record_outcome(
                 sa.update(fire_ledger)
                 .where(
                     _identity(schedule_id, fire_at),
-                    sa.or_(fire_ledger.c.run_id == run_id, fire_ledger.c.run_id.is_(None)),
+                    sa.or_(
+                        fire_ledger.c.run_id == run_id,
+                        fire_ledger.c.run_id.is_(None),
+                        (fire_ledger.c.run_id == (parent_run_id or ""))
+                        & (fire_ledger.c.status != FireStatus.SUCCESS.value),
+                    ),
                     fire_ledger.c.status != FireStatus.SKIPPED.value,
                 )
                 .values(**values)
