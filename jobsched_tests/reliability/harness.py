@@ -106,6 +106,34 @@ class Deployment:
             result = conn.execute(sa.text(statement), params)
             return list(result) if result.returns_rows else []
 
+    def progress(self) -> tuple:
+        """What moves while fires are being worked on: ledger rows by status, adapter executions."""
+        try:
+            ledger = tuple(
+                self.sql("SELECT status, count(*) FROM fire_ledger GROUP BY status ORDER BY status")
+            )
+        except Exception:  # noqa: BLE001 - not migrated yet
+            ledger = ()
+        try:
+            done = self.sql("SELECT count(*) FROM demo_echo_executions")[0][0]
+        except Exception:  # noqa: BLE001 - the table appears with the first execution
+            done = 0
+        return ledger, done
+
+    def wait(
+        self, predicate: Callable[[], Any], stall: float = 240, what: str = "", interval: float = 1.0
+    ) -> Any:
+        """Wait for `predicate` while the deployment makes progress (see `progress`); fail only after `stall`
+        seconds in which nothing moved, or after a generous 30-minute ceiling."""
+        holder: dict[str, Any] = {}
+
+        def measure() -> tuple:
+            holder["value"] = predicate()
+            return (bool(holder["value"]), self.progress())
+
+        wait_for_progress(measure, lambda m: m[0], stall=stall, what=what, interval=interval, ceiling=1800)
+        return holder["value"]
+
     def instance(self):  # type: ignore[no-untyped-def]
         from dagster import DagsterInstance
 
