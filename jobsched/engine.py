@@ -144,6 +144,7 @@ def tick(engine: sa.Engine, now: datetime, runs: RunLookup, lease: timedelta = D
                 state.quarantine(conn, row["id"], message, now)
     _claim_pending(engine, snapshot, now, result)
     _renew_stale(engine, snapshot, now, runs, lease, result)
+    _rerun_abandoned(engine, snapshot, now, runs, result)
     with engine.begin() as conn:
         # the tick's wall time feeds the jobsched_engine_tick_duration_seconds metric
         duration = {"duration_seconds": round(time.monotonic() - started, 3)}
@@ -247,6 +248,32 @@ def _renew_stale(
             log.warning(
                 "re-emitting fire %s: claimed at %s but no run exists", entry.run_key, entry.claimed_at
             )
+            result.requests.append(request)
+
+
+MAX_ATTEMPTS = 4  # a fire's runs in all: the first and up to three re-runs (Dagster's or jobsched's)
+
+
+def _rerun_abandoned(
+    engine: sa.Engine, snapshot: Snapshot, now: datetime, runs: RunLookup, result: TickResult
+) -> None:
+    """Dagster's run retry gives up for good when it cannot reach the code location at that moment (a code
+    server being replaced): such a fire, failed outside the adapter's step, is requested again here under a
+    new run_key, within MAX_ATTEMPTS. Adapter (step) failures are never re-run."""
+    abandoned = getattr(runs, "abandoned_failure", None)
+    if abandoned is None:
+        return
+    names = {row["id"]: row for row in snapshot.schedule_rows}
+    with engine.connect() as conn:
+        candidates = ledger.rerun_candidates(conn, now, MAX_ATTEMPTS)
+    for entry in candidates:
+        if not abandoned(entry.run_id):
+            continue
+        with engine.begin() as conn:
+            run_key = ledger.reopen_for_rerun(conn, entry, now)
+        request = _request_for_entry(snapshot, names, replace(entry, run_key=run_key)) if run_key else None
+        if request is not None:
+            log.warning("re-running fire %s: run %s failed outside its step", run_key, entry.run_id)
             result.requests.append(request)
 
 

@@ -69,6 +69,17 @@ class InstanceRunLookup:
         runs = self._instance.get_runs(RunsFilter(tags={"dagster/run_key": run_key}), limit=1)
         return runs[0].run_id if runs else None
 
+    def abandoned_failure(self, run_id: str) -> bool:
+        """A run failed outside its step that Dagster's run retry will not re-run (it decided `will_retry`
+        false, e.g. the code location was unreachable when it tried) and that has no retry run."""
+        run = self._instance.get_run_by_id(run_id)
+        if run is None or run.status != DagsterRunStatus.FAILURE:
+            return False
+        tags = run.tags
+        if tags.get("dagster/failure_reason") == "STEP_FAILURE" or tags.get("dagster/will_retry") != "false":
+            return False
+        return not tags.get("dagster/auto_retry_run_id")
+
     def has_active_run(self, job_key: str) -> bool:
         runs_filter = RunsFilter(tags={"jobsched/job": job_key}, statuses=ACTIVE_STATUSES)
         return bool(self._instance.get_runs(runs_filter, limit=1))

@@ -197,6 +197,51 @@ def renew_claim(conn: sa.Connection, entry: LedgerEntry, now: datetime) -> bool:
     )
 
 
+def rerun_candidates(conn: sa.Connection, now: datetime, max_attempts: int) -> list[LedgerEntry]:
+    """Fires of the last hour whose run failed outside the adapter's step (its detail carries no
+    [STEP_FAILURE]) and that have attempts left: the engine asks Dagster whether it re-runs them."""
+    rows = conn.execute(
+        sa.select(fire_ledger)
+        .where(
+            fire_ledger.c.status == FireStatus.FAILURE.value,
+            fire_ledger.c.due_at >= now - timedelta(hours=1),
+            fire_ledger.c.attempts < max_attempts,
+            fire_ledger.c.run_id.is_not(None),
+            sa.func.coalesce(fire_ledger.c.detail, "").not_like("%[STEP_FAILURE]%"),
+        )
+        .order_by(fire_ledger.c.due_at)
+        .limit(100)
+    ).mappings()
+    return [entry_from_row(row) for row in rows]
+
+
+def reopen_for_rerun(conn: sa.Connection, entry: LedgerEntry, now: datetime) -> str | None:
+    """Claim a failed fire again for a new run (new run_key: Dagster refuses a second run of a key).
+    Returns the new run_key, or None if the entry moved on meanwhile (another replica, a late retry)."""
+    attempt = entry.attempts + 1
+    run_key = f"{run_key_for(entry.schedule_id, entry.fire_at)}:attempt{attempt}"
+    note = f"; re-run by jobsched as attempt {attempt} (Dagster's run retry gave up)"
+    won = conn.execute(
+        sa.update(fire_ledger)
+        .where(
+            fire_ledger.c.id == entry.id,
+            fire_ledger.c.status == FireStatus.FAILURE.value,
+            fire_ledger.c.run_id == entry.run_id,
+        )
+        .values(
+            status=FireStatus.REQUESTED.value,
+            run_id=None,
+            holder=None,
+            run_key=run_key,
+            claimed_at=now,
+            attempts=attempt,
+            detail=((entry.detail or "") + note)[-2000:],
+            updated_at=now,
+        )
+    ).rowcount
+    return run_key if won else None
+
+
 def note_run_id(conn: sa.Connection, entry_id: int, run_id: str) -> None:
     conn.execute(
         sa.update(fire_ledger)
