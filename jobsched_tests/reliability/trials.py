@@ -48,6 +48,7 @@ class Report:
     stuck: list[str] = field(default_factory=list)
     kills: list[Kill] = field(default_factory=list)
     retried_runs: int = 0
+    jobsched_reruns: int = 0
 
     def lines(self) -> list[str]:
         recoveries = sorted(k.recovered_s for k in self.kills if k.recovered_s is not None)
@@ -56,7 +57,7 @@ class Report:
             f"kill trials: {len(self.kills)} ({', '.join(f'{k} {n}' for k, n in sorted(by_kind.items()))})",
             f"due {self.due} | executed once {self.once} | lost {len(self.lost)} | "
             f"duplicated {len(self.duplicated)} | stuck {len(self.stuck)} | "
-            f"Dagster run retries {self.retried_runs}",
+            f"Dagster run retries {self.retried_runs} | jobsched re-runs {self.jobsched_reruns}",
         ]
         if recoveries:
             p50 = recoveries[len(recoveries) // 2]
@@ -231,7 +232,7 @@ def run_kill_trials(
     ]
     active = _active_runs(d)
     report.stuck += [f"{active} Dagster runs still queued or running"] if active else []
-    report.retried_runs = _retried_runs(d)
+    report.retried_runs, report.jobsched_reruns = _retried_runs(d)
     executed_at = _executed_at(d)
     for kill in report.kills:
         keys = [key for key in due if key[1] == kill.instant]
@@ -260,9 +261,11 @@ def _active_runs(d: Deployment) -> int:
         instance.dispose()
 
 
-def _retried_runs(d: Deployment) -> int:
+def _retried_runs(d: Deployment) -> tuple[int, int]:
     instance = d.instance()
     try:
-        return sum(1 for run in instance.get_runs() if run.tags.get("dagster/retry_number"))
+        runs = instance.get_runs()
     finally:
         instance.dispose()
+    dagster = sum(1 for run in runs if run.tags.get("dagster/retry_number"))
+    return dagster, sum(1 for run in runs if ":attempt" in run.tags.get("dagster/run_key", ""))
