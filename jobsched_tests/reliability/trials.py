@@ -137,8 +137,8 @@ def _kill(d: Deployment, daemon: subprocess.Popen, kind: str, rng: random.Random
         return [daemon.pid], True
     if kind == "code_server":
         pids = code_servers(daemon)
-    else:  # a run worker: wait (a little) for one to exist, then kill one at random
-        deadline = time.monotonic() + 20
+    else:  # a run worker: wait for one to exist (slow to spawn on a loaded machine), kill one at random
+        deadline = time.monotonic() + 60
         pids = run_workers(daemon)
         while not pids and time.monotonic() < deadline:
             time.sleep(0.2)
