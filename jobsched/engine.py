@@ -144,6 +144,7 @@ def tick(engine: sa.Engine, now: datetime, runs: RunLookup, lease: timedelta = D
                 state.quarantine(conn, row["id"], message, now)
     _claim_pending(engine, snapshot, now, result)
     _renew_stale(engine, snapshot, now, runs, lease, result)
+    _settle_outcomes(engine, now, runs)
     _rerun_abandoned(engine, snapshot, now, runs, result)
     with engine.begin() as conn:
         # the tick's wall time feeds the jobsched_engine_tick_duration_seconds metric
@@ -249,6 +250,21 @@ def _renew_stale(
                 "re-emitting fire %s: claimed at %s but no run exists", entry.run_key, entry.claimed_at
             )
             result.requests.append(request)
+
+
+def _settle_outcomes(engine: sa.Engine, now: datetime, runs: RunLookup) -> None:
+    """Write the outcome of runs that ended while their outcome sensor could not reach the database."""
+    outcome_of = getattr(runs, "run_outcome", None)
+    if outcome_of is None:
+        return
+    with engine.connect() as conn:
+        unsettled = ledger.unsettled_runs(conn, now, timedelta(seconds=60))
+    for entry in unsettled:
+        status = outcome_of(entry.run_id)
+        if status is not None:
+            detail = f"outcome of run {entry.run_id} written by the engine (its outcome sensor missed it)"
+            run_id = entry.run_id or ""
+            ledger.record_outcome(engine, entry.schedule_id, entry.fire_at, run_id, status, detail)
 
 
 MAX_ATTEMPTS = 4  # a fire's runs in all: the first and up to three re-runs (Dagster's or jobsched's)

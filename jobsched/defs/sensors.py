@@ -28,6 +28,11 @@ from jobsched.store.db import engine_for
 from jobsched.store.rows import utc_now
 from jobsched.store.transient import is_transient
 
+OUTCOMES = {
+    DagsterRunStatus.SUCCESS: FireStatus.SUCCESS,
+    DagsterRunStatus.FAILURE: FireStatus.FAILURE,
+    DagsterRunStatus.CANCELED: FireStatus.CANCELED,
+}
 MAX_RUNTIME_TAG = "dagster/max_runtime"  # run monitoring ends a run still going after this many seconds
 
 ACTIVE_STATUSES = [
@@ -68,6 +73,13 @@ class InstanceRunLookup:
     def run_id_for_key(self, run_key: str) -> str | None:
         runs = self._instance.get_runs(RunsFilter(tags={"dagster/run_key": run_key}), limit=1)
         return runs[0].run_id if runs else None
+
+    def run_outcome(self, run_id: str) -> FireStatus | None:
+        """The ledger status of a finished run; None while it is still queued or running."""
+        run = self._instance.get_run_by_id(run_id)
+        if run is None or not run.is_finished:
+            return None
+        return OUTCOMES.get(run.status)
 
     def abandoned_failure(self, run_id: str) -> bool:
         """A run failed outside its step that Dagster's run retry will not re-run (it decided `will_retry`

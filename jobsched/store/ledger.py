@@ -197,6 +197,22 @@ def renew_claim(conn: sa.Connection, entry: LedgerEntry, now: datetime) -> bool:
     )
 
 
+def unsettled_runs(conn: sa.Connection, now: datetime, quiet: timedelta) -> list[LedgerEntry]:
+    """Fires held by a run (`running`) that nothing wrote for `quiet`: the engine asks Dagster whether the
+    run ended meanwhile (an outcome sensor that ran while the database was away lost its write)."""
+    rows = conn.execute(
+        sa.select(fire_ledger)
+        .where(
+            fire_ledger.c.status == FireStatus.RUNNING.value,
+            fire_ledger.c.run_id.is_not(None),
+            fire_ledger.c.updated_at < now - quiet,
+        )
+        .order_by(fire_ledger.c.updated_at)
+        .limit(200)
+    ).mappings()
+    return [entry_from_row(row) for row in rows]
+
+
 def rerun_candidates(conn: sa.Connection, now: datetime, max_attempts: int) -> list[LedgerEntry]:
     """Fires of the last hour whose run failed outside the adapter's step (its detail carries no
     [STEP_FAILURE]) and that have attempts left: the engine asks Dagster whether it re-runs them."""

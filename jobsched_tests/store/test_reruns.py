@@ -53,3 +53,21 @@ def test_an_abandoned_infrastructure_failure_is_re_run_once_under_a_new_run_key(
 def test_an_adapter_failure_is_not_re_run(db: sa.Engine) -> None:
     fail_first_run(db, "attempt 1 (run r1) failure [STEP_FAILURE]: source down; not re-run")
     assert not jobsched_engine.tick(db, NOW + timedelta(seconds=10), Runs({"r1"})).requests
+
+
+class Finished(Runs):
+    def run_outcome(self, run_id: str) -> FireStatus | None:
+        return FireStatus.SUCCESS if run_id == "r1" else None
+
+
+def test_an_outcome_the_sensor_lost_is_written_by_a_later_tick(db: sa.Engine) -> None:
+    schedule_id = add_minutely(db)
+    jobsched_engine.tick(db, NOW, Runs(set()))
+    assert ledger.confirm_fire(db, schedule_id, FIRE, "r1") is None
+    # the run succeeded while the database was away: its outcome sensor could not write
+    with db.begin() as conn:
+        conn.execute(sa.text("UPDATE fire_ledger SET updated_at = :t"), {"t": NOW - timedelta(minutes=5)})
+    jobsched_engine.tick(db, NOW + timedelta(seconds=10), Finished(set()))
+    with db.connect() as conn:
+        (entry,) = ledger.entries(conn, schedule_id=schedule_id)
+    assert (entry.status, entry.run_id) == ("success", "r1") and "written by the engine" in (entry.detail or "")
