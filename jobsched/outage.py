@@ -7,9 +7,13 @@ risk), one reminder a minute while it stays away, one when it answers again (how
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 log = logging.getLogger("jobsched.outage")
 
@@ -23,6 +27,33 @@ class OutageLog:
     next_fire: datetime | None = None  # the earliest fire the last good tick planned
     failures: int = 0
     lines: list[str] = field(default_factory=list)  # what was logged, newest last (kept short; for tests)
+    # the daemon replaces its code server (where the sensor runs) every minute: keep the state in a file
+    path: Path | None = None
+
+    @classmethod
+    def persistent(cls) -> OutageLog:
+        home = os.environ.get("DAGSTER_HOME") or tempfile.gettempdir()
+        outage = cls(path=Path(home) / "jobsched_outage.json")
+        try:
+            saved = json.loads(outage.path.read_text())  # type: ignore[union-attr]
+            for name in ("since", "last_reminder", "next_fire"):
+                setattr(outage, name, datetime.fromisoformat(saved[name]) if saved.get(name) else None)
+            outage.failures = int(saved.get("failures", 0))
+        except (OSError, ValueError, TypeError, KeyError):
+            pass
+        return outage
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        values = {n: v.isoformat() if v else None for n, v in self._instants().items()}
+        try:
+            self.path.write_text(json.dumps(values | {"failures": self.failures}))
+        except OSError as exc:
+            log.debug("cannot keep the outage state in %s: %s", self.path, exc)
+
+    def _instants(self) -> dict[str, datetime | None]:
+        return {"since": self.since, "last_reminder": self.last_reminder, "next_fire": self.next_fire}
 
     def ok(self, now: datetime, next_fire: datetime | None) -> str | None:
         line = None
@@ -34,8 +65,11 @@ class OutageLog:
                 "now under each schedule's misfire policy"
             )
             self._emit(line)
+        changed = line is not None or next_fire != self.next_fire
         self.since, self.last_reminder, self.failures = None, None, 0
         self.next_fire = next_fire
+        if changed:
+            self._save()
         return line
 
     def failed(self, now: datetime, exc: BaseException) -> str | None:
@@ -48,6 +82,7 @@ class OutageLog:
                 f"{self._at_risk(now)}; nothing is quarantined and no watermark moves while it is away"
             )
             self._emit(line)
+            self._save()
             return line
         if self.last_reminder is not None and now - self.last_reminder >= REMINDER_EVERY:
             self.last_reminder = now
@@ -55,6 +90,7 @@ class OutageLog:
             line = f"jobsched database still unreachable since {self.since.isoformat()} ({away:.0f} s); "
             line += self._at_risk(now)
             self._emit(line)
+            self._save()
             return line
         return None
 
@@ -70,4 +106,4 @@ class OutageLog:
         self.lines = [*self.lines[-9:], line]
 
 
-OUTAGE = OutageLog()
+OUTAGE = OutageLog.persistent()

@@ -212,6 +212,7 @@ def test_database_away_abandons_the_tick_with_a_skip_and_logs_the_outage_once(
     add_due_schedule(jobsched_db)
     monkeypatch.setattr(OUTAGE, "since", None)
     monkeypatch.setattr(OUTAGE, "lines", [])
+    monkeypatch.setattr(OUTAGE, "path", None)
     monkeypatch.setenv("JOBSCHED_DATABASE_URL", "postgresql+psycopg2://nobody@127.0.0.1:1/away")
     skips = [evaluate(instance) for _ in range(3)]  # connection refused, for real
     assert all(isinstance(s, SkipReason) and "database unavailable" in (s.skip_message or "") for s in skips)

@@ -147,3 +147,14 @@ def test_an_outage_gives_a_few_lines_not_one_per_tick() -> None:
     back = log.ok(down + timedelta(seconds=95), None)
     assert back and "reachable again" in back and "after 95 s" in back
     assert log.ok(down + timedelta(seconds=96), None) is None
+
+
+def test_the_outage_state_survives_a_new_code_server_process(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    first = OutageLog.persistent()
+    first.ok(NOW, FIRE + timedelta(minutes=1))
+    assert first.failed(NOW + timedelta(seconds=5), ConnectionRefusedError(111, "Connection refused"))
+    second = OutageLog.persistent()  # the daemon replaced the code server
+    assert second.failed(NOW + timedelta(seconds=10), ConnectionRefusedError(111, "refused")) is None
+    back = second.ok(NOW + timedelta(seconds=65), None)
+    assert back and "after 60 s" in back
