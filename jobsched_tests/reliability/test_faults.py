@@ -34,6 +34,7 @@ from jobsched_tests.reliability.trials import (
 pytestmark = [pytest.mark.daemon, pytest.mark.slow, pytest.mark.postgres]
 
 
+@pytest.mark.timeout(2400)  # progress-based waits inside; this is only a ceiling
 def test_kill_points_after_fire_instants_lose_and_double_no_fire(deployment: Deployment) -> None:
     d = deployment
     write_dagster_home(d.home, _dagster_url(d), FAST_MONITORING)
