@@ -12,7 +12,7 @@ SFTP_PORT ?= 8722
 S3_PORT ?= 8766
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint bench system-deps postgres clean dagster-home
+.PHONY: install run test lint bench soak system-deps postgres clean dagster-home
 
 install: $(VENV)/.installed
 
@@ -60,6 +60,12 @@ lint: install
 
 bench: install postgres
 	$(BIN)/python bench/run_all.py
+
+# Fault trials with real daemons (about an hour): >= 100 kill trials, then two daemons on one instance for
+# 10 minutes. Shorter: make soak SOAK_ARGS="--kills 10 --two-daemon-minutes 2"
+SOAK_ARGS ?=
+soak: install postgres
+	$(BIN)/python -m jobsched_tests.reliability.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(DAGSTER_HOME) $(JOBSCHED_DATA_DIR)

@@ -20,10 +20,14 @@ from jobsched.domain.model import Candidate, OverlapPolicy, Schedule, SkipReason
 from jobsched.domain.validation import RowInvalid, schedule_from_row
 from jobsched.store import ledger, repository, state
 from jobsched.store.repository import JobDefinition
+from jobsched.store.transient import is_transient
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LEASE = timedelta(seconds=120)
+# extra lease per fire handed over in the same batch (the daemon creates a batch's runs one by one):
+# a fortieth of the lease, at most 3 s (the default lease of 120 s gives 3 s; a zero lease gives none)
+LEASE_PER_REQUEST = timedelta(seconds=3)
 
 
 class RunLookup(Protocol):
@@ -129,6 +133,10 @@ def tick(engine: sa.Engine, now: datetime, runs: RunLookup, lease: timedelta = D
         try:
             _tick_schedule(engine, snapshot, row, now, runs, result)
         except Exception as exc:  # noqa: BLE001 - quarantine the row, keep the others firing
+            if is_transient(exc):
+                # the database is away, not the row wrong: abandon the tick, quarantine nothing, move no
+                # watermark; the next tick plans the same fires again once the database answers
+                raise
             message = str(exc) if isinstance(exc, RowInvalid | ValueError) else f"{type(exc).__name__}: {exc}"
             result.errors[row["name"]] = message
             log.warning("schedule %r quarantined: %s", row["name"], message)
@@ -136,6 +144,8 @@ def tick(engine: sa.Engine, now: datetime, runs: RunLookup, lease: timedelta = D
                 state.quarantine(conn, row["id"], message, now)
     _claim_pending(engine, snapshot, now, result)
     _renew_stale(engine, snapshot, now, runs, lease, result)
+    _settle_outcomes(engine, now, runs)
+    _rerun_abandoned(engine, snapshot, now, runs, result)
     with engine.begin() as conn:
         # the tick's wall time feeds the jobsched_engine_tick_duration_seconds metric
         duration = {"duration_seconds": round(time.monotonic() - started, 3)}
@@ -225,7 +235,7 @@ def _renew_stale(
     lease, only if no run carries its run_key; the run_key makes Dagster itself refuse a second run."""
     names = {row["id"]: row for row in snapshot.schedule_rows}
     with engine.connect() as conn:
-        stale = ledger.stale_claims(conn, now, lease)
+        stale = ledger.stale_claims(conn, now, lease, min(LEASE_PER_REQUEST, lease / 40))
     for entry in stale:
         run_id = runs.run_id_for_key(entry.run_key or "")
         with engine.begin() as conn:
@@ -239,6 +249,47 @@ def _renew_stale(
             log.warning(
                 "re-emitting fire %s: claimed at %s but no run exists", entry.run_key, entry.claimed_at
             )
+            result.requests.append(request)
+
+
+def _settle_outcomes(engine: sa.Engine, now: datetime, runs: RunLookup) -> None:
+    """Write the outcome of runs that ended while their outcome sensor could not reach the database."""
+    outcome_of = getattr(runs, "run_outcome", None)
+    if outcome_of is None:
+        return
+    with engine.connect() as conn:
+        unsettled = ledger.unsettled_runs(conn, now, timedelta(seconds=60))
+    for entry in unsettled:
+        status = outcome_of(entry.run_id)
+        if status is not None:
+            detail = f"outcome of run {entry.run_id} written by the engine (its outcome sensor missed it)"
+            run_id = entry.run_id or ""
+            ledger.record_outcome(engine, entry.schedule_id, entry.fire_at, run_id, status, detail)
+
+
+MAX_ATTEMPTS = 4  # a fire's runs in all: the first and up to three re-runs (Dagster's or jobsched's)
+
+
+def _rerun_abandoned(
+    engine: sa.Engine, snapshot: Snapshot, now: datetime, runs: RunLookup, result: TickResult
+) -> None:
+    """Dagster's run retry gives up for good when it cannot reach the code location at that moment (a code
+    server being replaced): such a fire, failed outside the adapter's step, is requested again here under a
+    new run_key, within MAX_ATTEMPTS. Adapter (step) failures are never re-run."""
+    abandoned = getattr(runs, "abandoned_failure", None)
+    if abandoned is None:
+        return
+    names = {row["id"]: row for row in snapshot.schedule_rows}
+    with engine.connect() as conn:
+        candidates = ledger.rerun_candidates(conn, now, MAX_ATTEMPTS)
+    for entry in candidates:
+        if not abandoned(entry.run_id):
+            continue
+        with engine.begin() as conn:
+            run_key = ledger.reopen_for_rerun(conn, entry, now)
+        request = _request_for_entry(snapshot, names, replace(entry, run_key=run_key)) if run_key else None
+        if request is not None:
+            log.warning("re-running fire %s: run %s failed outside its step", run_key, entry.run_id)
             result.requests.append(request)
 
 

@@ -11,6 +11,8 @@ from jobsched.cli.context import get_engine
 from jobsched.cli.output import as_json, record, reports_errors, table
 from jobsched.service import jobs as service
 
+MAX_RUNTIME_HELP = "seconds after which a run still going is ended and retried (default: deployment)"
+
 
 def _params(text: str | None) -> Any:
     if text is None:
@@ -41,6 +43,7 @@ def list_(ctx: click.Context, json_out: bool) -> None:
             ("job", "job_key"),
             ("adapter", "adapter"),
             ("enabled", "enabled"),
+            ("max runtime s", "max_runtime_seconds"),
             ("params", "params"),
             ("used by", "used_by"),
             ("problem", "problem"),
@@ -69,6 +72,7 @@ def show(ctx: click.Context, job_key: str, json_out: bool) -> None:
 )
 @click.option("--description", default=None)
 @click.option("--disabled", is_flag=True, help="create it disabled (its fires are skipped as job_disabled)")
+@click.option("--max-runtime", "max_runtime", type=int, default=None, help=MAX_RUNTIME_HELP)
 @click.pass_context
 @reports_errors
 def add(
@@ -78,9 +82,12 @@ def add(
     params: str | None,
     description: str | None,
     disabled: bool,
+    max_runtime: int | None,
 ) -> None:
     """Create job definition JOB_KEY; its parameters are checked against the adapter's model."""
     data = {"job_key": job_key, "adapter": adapter, "description": description, "enabled": not disabled}
+    if max_runtime is not None:
+        data["max_runtime_seconds"] = max_runtime
     parsed = _params(params)
     if parsed is not None:
         data["params"] = parsed
@@ -96,6 +103,7 @@ def add(
 @click.option("--params", default=None, help="replaces all parameters (JSON object)")
 @click.option("--description", default=None)
 @click.option("--enable/--disable", "enabled", default=None)
+@click.option("--max-runtime", "max_runtime", type=int, default=None, help=MAX_RUNTIME_HELP)
 @click.option("--rename", "new_key", default=None, help="new key (only while no schedule uses it)")
 @click.option("--version", "expected", type=click.IntRange(1), default=None, help="the version you read")
 @click.pass_context
@@ -107,12 +115,14 @@ def edit(
     params: str | None,
     description: str | None,
     enabled: bool | None,
+    max_runtime: int | None,
     new_key: str | None,
     expected: int | None,
 ) -> None:
     """Change a job definition."""
     engine = get_engine(ctx)
     given = {"adapter": adapter, "params": _params(params), "description": description, "enabled": enabled}
+    given["max_runtime_seconds"] = max_runtime
     patch = {key: value for key, value in given.items() if value is not None}
     if new_key:
         patch["job_key"] = new_key

@@ -304,6 +304,7 @@ def fires(
             ("status", "status"),
             ("reason", "reason"),
             ("run id", "run_id"),
+            ("attempts", "attempts"),
             ("detail", "detail"),
         ],
     )

@@ -166,7 +166,7 @@ def _op_for(adapter: Adapter) -> dg.OpDefinition:
 def execute_adapter(context: OpExecutionContext, adapter: Adapter) -> RunReport | None:
     """Guard, resolve config, run the adapter. None when the fire guard stopped the run."""
     tags: Mapping[str, str] = context.run.tags
-    held_by = fire_guard(tags, context.run_id)
+    held_by = fire_guard(tags, context.run_id, context.instance)
     if held_by is not None:
         context.log.warning(f"fire guard: {held_by}")
         return None
@@ -197,8 +197,13 @@ def execute_adapter(context: OpExecutionContext, adapter: Adapter) -> RunReport 
         raise dg.Failure(description=str(exc), metadata=metadata, allow_retries=exc.retryable) from exc
 
 
-def fire_guard(tags: Mapping[str, str], run_id: str) -> str | None:
-    """None if this run may work: no fire tags (manual launch) or the ledger gives it the fire."""
+def fire_guard(
+    tags: Mapping[str, str], run_id: str, instance: dg.DagsterInstance | None = None
+) -> str | None:
+    """None if this run may work: no fire tags (manual launch) or the ledger gives it the fire.
+
+    A re-execution (Dagster's automatic run retry, or one from the UI) names its parent; the parent may
+    hand the fire over only once Dagster reports it finished, so a live parent is never doubled."""
     schedule, fire_time = tags.get(TAG_SCHEDULE), tags.get(TAG_FIRE_TIME)
     if not schedule or not fire_time:
         return None
@@ -212,6 +217,9 @@ def fire_guard(tags: Mapping[str, str], run_id: str) -> str | None:
             allow_retries=False,
         ) from None
     parent = tags.get("dagster/parent_run_id")  # set by Dagster on a re-execution
+    if parent and instance is not None:
+        parent_run = instance.get_run_by_id(parent)
+        parent = parent if parent_run is not None and parent_run.is_finished else None
     holder = f"{run_id}/{EXECUTION_TOKEN}"
     return confirm_fire(engine_for(settings.database_url()), schedule_id, fire_at, run_id, parent, holder)
 

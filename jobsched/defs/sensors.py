@@ -22,9 +22,18 @@ from dagster import (
 from jobsched.defs.jobs import run_config
 from jobsched.domain.model import FireStatus
 from jobsched.engine import DEFAULT_LEASE, FireRequest, TickResult, tick
+from jobsched.outage import OUTAGE
 from jobsched.store import ledger
 from jobsched.store.db import engine_for
 from jobsched.store.rows import utc_now
+from jobsched.store.transient import is_transient
+
+OUTCOMES = {
+    DagsterRunStatus.SUCCESS: FireStatus.SUCCESS,
+    DagsterRunStatus.FAILURE: FireStatus.FAILURE,
+    DagsterRunStatus.CANCELED: FireStatus.CANCELED,
+}
+MAX_RUNTIME_TAG = "dagster/max_runtime"  # run monitoring ends a run still going after this many seconds
 
 ACTIVE_STATUSES = [
     DagsterRunStatus.QUEUED,
@@ -45,6 +54,13 @@ def lookahead() -> timedelta:
     return timedelta(seconds=float(os.environ.get("JOBSCHED_LOOKAHEAD_SECONDS", "9")))
 
 
+def max_runtime_seconds(request: FireRequest) -> int:
+    """The job definition's max_runtime_seconds, else JOBSCHED_MAX_RUNTIME_SECONDS (default one hour)."""
+    if request.job.max_runtime_seconds:
+        return int(request.job.max_runtime_seconds)
+    return int(float(os.environ.get("JOBSCHED_MAX_RUNTIME_SECONDS", "3600")))
+
+
 def claim_lease() -> timedelta:
     seconds = os.environ.get("JOBSCHED_CLAIM_LEASE_SECONDS")
     return timedelta(seconds=float(seconds)) if seconds else DEFAULT_LEASE
@@ -58,6 +74,24 @@ class InstanceRunLookup:
         runs = self._instance.get_runs(RunsFilter(tags={"dagster/run_key": run_key}), limit=1)
         return runs[0].run_id if runs else None
 
+    def run_outcome(self, run_id: str) -> FireStatus | None:
+        """The ledger status of a finished run; None while it is still queued or running."""
+        run = self._instance.get_run_by_id(run_id)
+        if run is None or not run.is_finished:
+            return None
+        return OUTCOMES.get(run.status)
+
+    def abandoned_failure(self, run_id: str) -> bool:
+        """A run failed outside its step that Dagster's run retry will not re-run (it decided `will_retry`
+        false, e.g. the code location was unreachable when it tried) and that has no retry run."""
+        run = self._instance.get_run_by_id(run_id)
+        if run is None or run.status != DagsterRunStatus.FAILURE:
+            return False
+        tags = run.tags
+        if tags.get("dagster/failure_reason") == "STEP_FAILURE" or tags.get("dagster/will_retry") != "false":
+            return False
+        return not tags.get("dagster/auto_retry_run_id")
+
     def has_active_run(self, job_key: str) -> bool:
         runs_filter = RunsFilter(tags={"jobsched/job": job_key}, statuses=ACTIVE_STATUSES)
         return bool(self._instance.get_runs(runs_filter, limit=1))
@@ -70,7 +104,7 @@ def run_request(request: FireRequest) -> RunRequest:
         run_config=run_config(
             request.job.adapter, request.job.job_key, request.business_date, request.job.params
         ),
-        tags=request.tags(),
+        tags=request.tags() | {MAX_RUNTIME_TAG: str(max_runtime_seconds(request))},
     )
 
 
@@ -85,16 +119,48 @@ def build_engine_sensor(jobs: list):  # type: ignore[no-untyped-def]
     def jobsched_engine(context: SensorEvaluationContext) -> SensorResult | SkipReason:
         engine = engine_for()
         runs = InstanceRunLookup(context.instance)
-        result = tick(engine, utc_now(), runs, claim_lease())
-        _log_errors(context, result)
-        if not result.requests and _due_soon(result.next_run_at):
-            time.sleep(max(0.0, (result.next_run_at - utc_now()).total_seconds()))  # type: ignore[operator]
-            result = tick(engine, max(utc_now(), result.next_run_at), runs, claim_lease())  # type: ignore[type-var]
+        try:
+            result = tick(engine, utc_now(), runs, claim_lease())
+            _log_errors(context, result)
+            if not result.requests and _due_soon(result.next_run_at):
+                time.sleep(max(0.0, (result.next_run_at - utc_now()).total_seconds()))  # type: ignore[operator]
+                result = tick(engine, max(utc_now(), result.next_run_at), runs, claim_lease())  # type: ignore[type-var]
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            return _abandoned(context, exc)
+        _recovered(context, result)
         if not result.requests:
             return SkipReason(f"nothing due; next fire {_fmt(result.next_run_at)}; {result.summary()}")
+        _hand_over(engine, result)
         return SensorResult(run_requests=[run_request(r) for r in result.requests])
 
     return jobsched_engine
+
+
+def _abandoned(context: SensorEvaluationContext, exc: BaseException) -> SkipReason:
+    """A transient database error: no quarantine, no watermark moved; the next tick plans it all again."""
+    line = OUTAGE.failed(utc_now(), exc)
+    if line:
+        context.log.warning(line)
+    since = OUTAGE.since.isoformat() if OUTAGE.since else "now"
+    return SkipReason(f"tick abandoned: database unavailable since {since} ({type(exc).__name__})")
+
+
+def _recovered(context: SensorEvaluationContext, result: TickResult) -> None:
+    line = OUTAGE.ok(utc_now(), result.next_run_at)
+    if line:
+        context.log.warning(line)
+
+
+def _hand_over(engine, result: TickResult) -> None:  # type: ignore[no-untyped-def]
+    """Restart the claims' lease now that their RunRequests leave; best effort (the claim stands)."""
+    try:
+        with engine.begin() as conn:
+            ledger.handed_over(conn, [r.run_key for r in result.requests], utc_now())
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
 
 
 def _due_soon(next_run_at: datetime | None) -> bool:
@@ -119,15 +185,34 @@ def _outcome_sensor(status: DagsterRunStatus, fire_status: FireStatus):  # type:
         description=f"Writes '{fire_status.value}' and the run id back to the fire ledger.",
     )
     def _sensor(context: RunStatusSensorContext) -> None:
-        tags = context.dagster_run.tags
+        run = context.instance.get_run_by_id(context.dagster_run.run_id) or context.dagster_run
+        tags = run.tags
         if "jobsched/schedule" not in tags or "jobsched/fire_time" not in tags:
             return
         fire_at = datetime.fromisoformat(tags["jobsched/fire_time"])
-        ledger.record_outcome(
-            engine_for(), int(tags["jobsched/schedule"]), fire_at, context.dagster_run.run_id, fire_status
+        detail = outcome_detail(
+            run, fire_status, context.dagster_event.message if context.dagster_event else None
         )
+        schedule_id, parent = int(tags["jobsched/schedule"]), tags.get("dagster/parent_run_id")
+        ledger.record_outcome(engine_for(), schedule_id, fire_at, run.run_id, fire_status, detail, parent)
 
     return _sensor
+
+
+def outcome_detail(run, fire_status: FireStatus, message: str | None) -> str | None:  # type: ignore[no-untyped-def]
+    """Say which attempt ended how, and whether Dagster's run retry takes the fire over next."""
+    tags = run.tags
+    attempt = int(tags.get("dagster/retry_number", "0") or 0) + 1
+    if fire_status is FireStatus.SUCCESS:
+        return f"succeeded on attempt {attempt} (run {run.run_id})" if attempt > 1 else None
+    reason = tags.get("dagster/failure_reason", "")
+    text = " ".join((message or "").split())[:300]
+    line = f"attempt {attempt} (run {run.run_id}) {fire_status.value}" + (f" [{reason}]" if reason else "")
+    line += f": {text}" if text else ""
+    if fire_status is FireStatus.FAILURE:
+        will_retry = tags.get("dagster/will_retry") == "true"
+        line += "; Dagster re-runs it" if will_retry else "; not re-run"
+    return line
 
 
 def build_sensors(jobs: list) -> list:  # type: ignore[no-untyped-def]

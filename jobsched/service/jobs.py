@@ -52,6 +52,7 @@ def update_job(
         require_version(KIND, job_key, row["version"], expected_version)
         current = {"job_key": row["job_key"], "adapter": row["adapter"], "params": _params_or_raw(row)}
         current |= {"description": row["description"], "enabled": row["enabled"]}
+        current |= {"max_runtime_seconds": row["max_runtime_seconds"]}
         job = validate_job(current | dict(patch))
         if job.job_key != job_key:
             _refuse_if_used(conn, job_key, f"rename it to {job.job_key!r}")
@@ -89,7 +90,14 @@ def validate_job(data: Mapping[str, Any]) -> JobDefinition:
         raise Invalid.one(
             "params", text[:80] + "...", f"more than {MAX_PARAMS_CHARS} characters of JSON", KIND
         )
-    job = JobDefinition(fields.job_key, fields.adapter, fields.params, fields.description, fields.enabled)
+    job = JobDefinition(
+        fields.job_key,
+        fields.adapter,
+        fields.params,
+        fields.description,
+        fields.enabled,
+        max_runtime_seconds=fields.max_runtime_seconds,
+    )
     _check_adapter(job)
     return job
 
@@ -121,6 +129,7 @@ def _columns(job: JobDefinition) -> dict[str, Any]:
         "params": json.dumps(job.params, sort_keys=True),
         "description": job.description,
         "enabled": job.enabled,
+        "max_runtime_seconds": job.max_runtime_seconds,
     }
 
 
@@ -177,6 +186,7 @@ def _out(row: sa.RowMapping, users: list[str]) -> JobOut:
         params=params,
         description=row["description"],
         enabled=bool(row["enabled"]),
+        max_runtime_seconds=row["max_runtime_seconds"],
         version=row["version"],
         created_at=utc(row["created_at"]),
         updated_at=utc(row["updated_at"]),

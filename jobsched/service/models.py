@@ -146,6 +146,14 @@ class JobInput(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict, description="the adapter's parameters")
     description: Annotated[str | None, Field(max_length=10000)] = None
     enabled: bool = True
+    max_runtime_seconds: Annotated[
+        int | None,
+        Field(
+            ge=60,
+            le=7 * 86400,
+            description="a run still going after this is ended and retried (null: the deployment default)",
+        ),
+    ] = None
 
     @field_validator("job_key", "adapter", "description", mode="before")
     @classmethod
@@ -170,6 +178,7 @@ class JobOut(BaseModel):
     params: dict[str, Any] | None = None
     description: str | None = None
     enabled: bool
+    max_runtime_seconds: int | None = None
     version: int
     created_at: datetime | None = None
     updated_at: datetime | None = None

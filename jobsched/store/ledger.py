@@ -133,8 +133,14 @@ def claim_pending(conn: sa.Connection, now: datetime) -> list[LedgerEntry]:
     return claimed
 
 
-def stale_claims(conn: sa.Connection, now: datetime, lease: timedelta) -> list[LedgerEntry]:
-    """Requested fires whose claim is older than the lease: maybe the claimer died before launching."""
+def stale_claims(
+    conn: sa.Connection, now: datetime, lease: timedelta, per_request: timedelta = timedelta(0)
+) -> list[LedgerEntry]:
+    """Requested fires whose claim is older than the lease: maybe the claimer died before launching.
+
+    A daemon creates the runs of one tick one after the other (seen: 20 runs in 28-56 s under load), so a
+    claim handed over with N others gets the lease plus N x `per_request` before it counts as stale.
+    """
     rows = conn.execute(
         sa.select(fire_ledger)
         .where(
@@ -145,7 +151,35 @@ def stale_claims(conn: sa.Connection, now: datetime, lease: timedelta) -> list[L
         .order_by(fire_ledger.c.due_at)
         .limit(500)
     ).mappings()
-    return [entry_from_row(row) for row in rows]
+    stale = [entry_from_row(row) for row in rows]
+    if not stale or not per_request:
+        return stale
+    instants = {entry.claimed_at for entry in stale}
+    batch = dict(
+        conn.execute(  # type: ignore[arg-type]
+            sa.select(fire_ledger.c.claimed_at, sa.func.count())
+            .where(fire_ledger.c.claimed_at.in_(instants))
+            .group_by(fire_ledger.c.claimed_at)
+        ).all()
+    )
+    batch = {utc(instant): count for instant, count in batch.items()}
+    return [e for e in stale if e.claimed_at < now - lease - per_request * batch.get(e.claimed_at, 1)]
+
+
+def handed_over(conn: sa.Connection, run_keys: list[str], now: datetime) -> None:
+    """The lease of claims runs from when their RunRequests left jobsched, not from the claim: a slow
+    tick (planning, many claims) must not make its own fires look abandoned."""
+    if run_keys:
+        conn.execute(
+            sa.update(fire_ledger)
+            .where(
+                fire_ledger.c.run_key.in_(run_keys),
+                fire_ledger.c.status == FireStatus.REQUESTED.value,
+                fire_ledger.c.run_id.is_(None),
+                fire_ledger.c.claimed_at <= now,
+            )
+            .values(claimed_at=now)
+        )
 
 
 def renew_claim(conn: sa.Connection, entry: LedgerEntry, now: datetime) -> bool:
@@ -161,6 +195,67 @@ def renew_claim(conn: sa.Connection, entry: LedgerEntry, now: datetime) -> bool:
             .values(claimed_at=now, attempts=entry.attempts + 1, updated_at=now)
         ).rowcount
     )
+
+
+def unsettled_runs(conn: sa.Connection, now: datetime, quiet: timedelta) -> list[LedgerEntry]:
+    """Fires held by a run (`running`) that nothing wrote for `quiet`: the engine asks Dagster whether the
+    run ended meanwhile (an outcome sensor that ran while the database was away lost its write)."""
+    rows = conn.execute(
+        sa.select(fire_ledger)
+        .where(
+            fire_ledger.c.status == FireStatus.RUNNING.value,
+            fire_ledger.c.run_id.is_not(None),
+            fire_ledger.c.updated_at < now - quiet,
+        )
+        .order_by(fire_ledger.c.updated_at)
+        .limit(200)
+    ).mappings()
+    return [entry_from_row(row) for row in rows]
+
+
+def rerun_candidates(conn: sa.Connection, now: datetime, max_attempts: int) -> list[LedgerEntry]:
+    """Fires of the last hour whose run failed outside the adapter's step (its detail carries no
+    [STEP_FAILURE]) and that have attempts left: the engine asks Dagster whether it re-runs them."""
+    rows = conn.execute(
+        sa.select(fire_ledger)
+        .where(
+            fire_ledger.c.status == FireStatus.FAILURE.value,
+            fire_ledger.c.due_at >= now - timedelta(hours=1),
+            fire_ledger.c.attempts < max_attempts,
+            fire_ledger.c.run_id.is_not(None),
+            sa.func.coalesce(fire_ledger.c.detail, "").not_like("%[STEP_FAILURE]%"),
+        )
+        .order_by(fire_ledger.c.due_at)
+        .limit(100)
+    ).mappings()
+    return [entry_from_row(row) for row in rows]
+
+
+def reopen_for_rerun(conn: sa.Connection, entry: LedgerEntry, now: datetime) -> str | None:
+    """Claim a failed fire again for a new run (new run_key: Dagster refuses a second run of a key).
+    Returns the new run_key, or None if the entry moved on meanwhile (another replica, a late retry)."""
+    attempt = entry.attempts + 1
+    run_key = f"{run_key_for(entry.schedule_id, entry.fire_at)}:attempt{attempt}"
+    note = f"; re-run by jobsched as attempt {attempt} (Dagster's run retry gave up)"
+    won = conn.execute(
+        sa.update(fire_ledger)
+        .where(
+            fire_ledger.c.id == entry.id,
+            fire_ledger.c.status == FireStatus.FAILURE.value,
+            fire_ledger.c.run_id == entry.run_id,
+        )
+        .values(
+            status=FireStatus.REQUESTED.value,
+            run_id=None,
+            holder=None,
+            run_key=run_key,
+            claimed_at=now,
+            attempts=attempt,
+            detail=((entry.detail or "") + note)[-2000:],
+            updated_at=now,
+        )
+    ).rowcount
+    return run_key if won else None
 
 
 def note_run_id(conn: sa.Connection, entry_id: int, run_id: str) -> None:
@@ -184,13 +279,18 @@ def confirm_fire(
     The conditional update is the database guarantee behind exactly-once: of any number of runs created
     for one fire (two daemons, a replayed tick), only the first to get here does the work. `holder` names
     one execution of the run (two daemons' run queues can launch the same run twice): only the holding
-    execution may confirm again (a step retry). A re-execution (from the Dagster UI) of the run that failed
-    or was canceled holding the fire takes it over.
+    execution may confirm again (a step retry). A re-execution of the run that held or was noted on the fire
+    takes it over: Dagster's automatic run retry or one from the UI. Dagster only re-executes a finished
+    run, so the parent is ended even while the ledger still says `running` (its worker was killed and the
+    outcome sensor has not written `failure` yet) or `requested` (it failed before its first step). The
+    caller passes `parent_run_id` only for a parent Dagster reports finished.
     """
     holder = holder or run_id
     now = utc_now()
     retried = (FireStatus.FAILURE.value, FireStatus.CANCELED.value)
+    taken_over = (*retried, FireStatus.RUNNING.value, *OPEN_STATUSES)
     unheld_or_noted = fire_ledger.c.run_id.is_(None) | (fire_ledger.c.run_id == run_id)
+    from_parent = fire_ledger.c.status.in_(taken_over) & (fire_ledger.c.run_id == (parent_run_id or ""))
     with engine.begin() as conn:
         held = conn.execute(
             sa.update(fire_ledger)
@@ -201,14 +301,14 @@ def confirm_fire(
                     & fire_ledger.c.holder.is_(None)
                     & unheld_or_noted,
                     (fire_ledger.c.status == FireStatus.RUNNING.value) & (fire_ledger.c.holder == holder),
-                    fire_ledger.c.status.in_(retried) & (fire_ledger.c.run_id == (parent_run_id or "")),
+                    from_parent,
                 ),
             )
             .values(
                 status=FireStatus.RUNNING.value,
                 run_id=run_id,
                 holder=holder,
-                attempts=fire_ledger.c.attempts + sa.case((fire_ledger.c.status.in_(retried), 1), else_=0),
+                attempts=fire_ledger.c.attempts + sa.case((from_parent, 1), else_=0),
                 updated_at=now,
             )
         ).rowcount
@@ -225,19 +325,35 @@ def confirm_fire(
 
 
 def record_outcome(
-    engine: sa.Engine, schedule_id: int, fire_at: datetime, run_id: str, status: FireStatus
+    engine: sa.Engine,
+    schedule_id: int,
+    fire_at: datetime,
+    run_id: str,
+    status: FireStatus,
+    detail: str | None = None,
+    parent_run_id: str | None = None,
 ) -> bool:
-    """Write a finished run's outcome onto its fire, only if that run holds it (or nobody did yet)."""
+    """Write a finished run's outcome onto its fire, only if that run holds it (or nobody did yet), or its
+    parent did: a re-execution from failure whose parent's step had already finished runs no step itself.
+    `detail` (e.g. why an attempt failed and whether Dagster retries it) replaces the entry's detail."""
+    values: dict = {"status": status.value, "run_id": run_id, "updated_at": utc_now()}
+    if detail is not None:
+        values["detail"] = detail[:2000]
     with engine.begin() as conn:
         return bool(
             conn.execute(
                 sa.update(fire_ledger)
                 .where(
                     _identity(schedule_id, fire_at),
-                    sa.or_(fire_ledger.c.run_id == run_id, fire_ledger.c.run_id.is_(None)),
+                    sa.or_(
+                        fire_ledger.c.run_id == run_id,
+                        fire_ledger.c.run_id.is_(None),
+                        (fire_ledger.c.run_id == (parent_run_id or ""))
+                        & (fire_ledger.c.status != FireStatus.SUCCESS.value),
+                    ),
                     fire_ledger.c.status != FireStatus.SKIPPED.value,
                 )
-                .values(status=status.value, run_id=run_id, updated_at=utc_now())
+                .values(**values)
             ).rowcount
         )
 

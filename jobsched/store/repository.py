@@ -23,6 +23,7 @@ class JobDefinition:
     enabled: bool = True
     id: int | None = None
     version: int = 1
+    max_runtime_seconds: int | None = None
 
 
 class ParamsNotJson(ValueError):
@@ -38,6 +39,12 @@ def job_definition_from_row(row: sa.RowMapping) -> JobDefinition:
         raise ParamsNotJson(row["job_key"], raw, str(exc)) from None
     if not isinstance(params, dict):
         raise ParamsNotJson(row["job_key"], raw, f"got {type(params).__name__}")
+    max_runtime = row.get("max_runtime_seconds")
+    if max_runtime is not None and max_runtime <= 0:
+        raise ValueError(
+            f"max_runtime_seconds={max_runtime!r}: must be a positive number of seconds "
+            f"in job definition {row['job_key']!r}"
+        )
     return JobDefinition(
         job_key=row["job_key"],
         adapter=row["adapter"],
@@ -46,6 +53,7 @@ def job_definition_from_row(row: sa.RowMapping) -> JobDefinition:
         enabled=bool(row["enabled"]),
         id=row["id"],
         version=row["version"],
+        max_runtime_seconds=row.get("max_runtime_seconds"),
     )
 
 

@@ -34,6 +34,9 @@ job_definitions = sa.Table(
     sa.Column("params", sa.Text, nullable=False, server_default="{}"),
     sa.Column("description", sa.Text, nullable=True),
     sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    # a run of this job still going after this many seconds is ended (and retried): a dead worker never
+    # blocks the job's later fires for ever. NULL: JOBSCHED_MAX_RUNTIME_SECONDS (default 3600).
+    sa.Column("max_runtime_seconds", sa.Integer, nullable=True),
     *_audit_columns(),
     sa.CheckConstraint("length(job_key) > 0", name="job_key_not_empty"),
     sa.CheckConstraint("length(adapter) > 0", name="adapter_not_empty"),

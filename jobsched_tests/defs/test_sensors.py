@@ -202,3 +202,26 @@ def test_overlap_queue_requests_even_while_a_run_of_the_job_is_running(
     )
     result = evaluate(instance)
     assert isinstance(result, SensorResult) and len(result.run_requests) == 1
+
+
+def test_database_away_abandons_the_tick_with_a_skip_and_logs_the_outage_once(
+    jobsched_db: sa.Engine, instance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jobsched.outage import OUTAGE
+
+    add_due_schedule(jobsched_db)
+    monkeypatch.setattr(OUTAGE, "since", None)
+    monkeypatch.setattr(OUTAGE, "lines", [])
+    monkeypatch.setattr(OUTAGE, "path", None)
+    monkeypatch.setenv("JOBSCHED_DATABASE_URL", "postgresql+psycopg2://nobody@127.0.0.1:1/away")
+    skips = [evaluate(instance) for _ in range(3)]  # connection refused, for real
+    assert all(isinstance(s, SkipReason) and "database unavailable" in (s.skip_message or "") for s in skips)
+    assert len(OUTAGE.lines) == 1 and "unreachable since" in OUTAGE.lines[0]
+    monkeypatch.setenv("JOBSCHED_DATABASE_URL", str(jobsched_db.url))
+    result = evaluate(instance)
+    assert isinstance(result, SensorResult) and len(result.run_requests) == 1  # the fire was not lost
+    assert "reachable again" in OUTAGE.lines[-1]
+    assert result.run_requests[0].tags["dagster/max_runtime"] == "3600"
+    with jobsched_db.connect() as conn:
+        errors = conn.execute(sa.text("SELECT count(*) FROM schedule_state WHERE error IS NOT NULL"))
+        assert errors.scalar() == 0

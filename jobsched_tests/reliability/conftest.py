@@ -8,6 +8,7 @@ import pytest
 from jobsched.store.migrate import upgrade
 from jobsched_tests.conftest import create_database, drop_database, require_postgres
 from jobsched_tests.reliability.harness import Deployment, write_dagster_home
+from jobsched_tests.reliability.trials import FAST_MONITORING
 
 
 @pytest.fixture
@@ -18,10 +19,10 @@ def deployment(tmp_path: Path) -> Iterator[Deployment]:
     dagster_url = create_database("dagster_rel")
     upgrade(jobsched_url)
     home = tmp_path / "dagster_home"
-    write_dagster_home(home, dagster_url)
-    deployment = Deployment(
-        home=home, jobsched_url=jobsched_url, extra_env={"JOBSCHED_CLAIM_LEASE_SECONDS": "15"}
-    )
+    write_dagster_home(home, dagster_url, FAST_MONITORING)
+    # a killed run worker is ended (and its fire retried) after 2 minutes, not the default hour
+    extra_env = {"JOBSCHED_CLAIM_LEASE_SECONDS": "15", "JOBSCHED_MAX_RUNTIME_SECONDS": "120"}
+    deployment = Deployment(home=home, jobsched_url=jobsched_url, extra_env=extra_env)
     try:
         yield deployment
     finally:

@@ -23,10 +23,13 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
-def write_dagster_home(home: Path, dagster_db_url: str) -> None:
-    """The repo's dagster.yaml with Dagster's own storage moved to Postgres, as deploy/ does."""
+def write_dagster_home(home: Path, dagster_db_url: str, overrides: dict[str, dict] | None = None) -> None:
+    """The repo's dagster.yaml with Dagster's own storage moved to Postgres, as deploy/ does; `overrides`
+    update sections (e.g. shorter run-monitoring intervals so a trial sees a dead worker sooner)."""
     config = yaml.safe_load((REPO / "dagster.yaml").read_text())
     config["storage"] = {"postgres": {"postgres_url": dagster_db_url}}
+    for section, values in (overrides or {}).items():
+        config[section] = {**config.get(section, {}), **values}
     home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").write_text(yaml.safe_dump(config))
 
@@ -74,16 +77,25 @@ class Deployment:
         process.wait(timeout=30)
 
     def stop_all(self) -> None:
+        """End every process this deployment started, also children orphaned by a killed daemon (they keep
+        its process group; checked by their DAGSTER_HOME so no other process is ever signalled)."""
         # The whole group, not just the daemon: on SIGTERM its code server waits for the run workers it
         # launched to finish, and would outlive the test (reparented to init) if only the daemon were awaited.
         for process in self.daemons:
             stop_group(process.pid)
             process.wait(timeout=30)
+        groups = {process.pid for process in self.daemons}
+        marker = f"DAGSTER_HOME={self.home}".encode()
+        for pid, _ppid, _cmd in processes():
+            try:
+                if os.getpgid(pid) in groups and marker in Path(f"/proc/{pid}/environ").read_bytes():
+                    os.kill(pid, signal.SIGKILL)
+            except OSError:
+                continue
 
-    def logs(self) -> str:
-        return "\n".join(
-            p.read_text(errors="replace")[-4000:] for p in sorted(self.home.glob("daemon-*.log"))
-        )
+    def logs(self, tail: int | None = 4000) -> str:
+        texts = [p.read_text(errors="replace") for p in sorted(self.home.glob("daemon-*.log"))]
+        return "\n".join(text[-tail:] if tail else text for text in texts)
 
     @property
     def db(self) -> sa.Engine:
@@ -94,10 +106,101 @@ class Deployment:
             result = conn.execute(sa.text(statement), params)
             return list(result) if result.returns_rows else []
 
+    def progress(self) -> tuple:
+        """What moves while fires are being worked on: ledger rows by status, adapter executions."""
+        try:
+            ledger = tuple(
+                self.sql("SELECT status, count(*) FROM fire_ledger GROUP BY status ORDER BY status")
+            )
+        except Exception:  # noqa: BLE001 - not migrated yet
+            ledger = ()
+        try:
+            done = self.sql("SELECT count(*) FROM demo_echo_executions")[0][0]
+        except Exception:  # noqa: BLE001 - the table appears with the first execution
+            done = 0
+        return ledger, done
+
+    def wait(
+        self, predicate: Callable[[], Any], stall: float = 240, what: str = "", interval: float = 1.0
+    ) -> Any:
+        """Wait for `predicate` while the deployment makes progress (see `progress`); fail only after `stall`
+        seconds in which nothing moved, or after a generous 30-minute ceiling."""
+        holder: dict[str, Any] = {}
+
+        def measure() -> tuple:
+            holder["value"] = predicate()
+            return (bool(holder["value"]), self.progress())
+
+        wait_for_progress(measure, lambda m: m[0], stall=stall, what=what, interval=interval, ceiling=1800)
+        return holder["value"]
+
     def instance(self):  # type: ignore[no-untyped-def]
         from dagster import DagsterInstance
 
         return DagsterInstance.from_config(str(self.home))
+
+
+def processes() -> list[tuple[int, int, str]]:
+    """(pid, parent pid, command line) of every process, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        found.append((int(entry.name), ppid, cmdline.strip()))
+    return found
+
+
+def descendants(root: int) -> list[tuple[int, str]]:
+    table = processes()
+    children: dict[int, list[tuple[int, str]]] = {}
+    for pid, ppid, cmd in table:
+        children.setdefault(ppid, []).append((pid, cmd))
+    out, todo = [], [root]
+    while todo:
+        for pid, cmd in children.get(todo.pop(), []):
+            out.append((pid, cmd))
+            todo.append(pid)
+    return out
+
+
+def code_servers(daemon: subprocess.Popen) -> list[int]:
+    return [pid for pid, cmd in descendants(daemon.pid) if "api grpc" in cmd and "spawn_main" not in cmd]
+
+
+def run_workers(daemon: subprocess.Popen) -> list[int]:
+    """Run workers: the code server's spawned children (DefaultRunLauncher), not its resource tracker."""
+    return [
+        pid for pid, cmd in descendants(daemon.pid) if "spawn_main" in cmd and "resource_tracker" not in cmd
+    ]
+
+
+def wait_for_progress(
+    measure: Callable[[], Any],
+    done: Callable[[Any], bool],
+    stall: float,
+    what: str,
+    interval: float = 2.0,
+    ceiling: float = 3600.0,
+) -> Any:
+    """Wait while `measure()` keeps changing; fail only after `stall` seconds without any change (or the
+    generous `ceiling`). A loaded machine is slow, not stuck: progress, not a clock, decides."""
+    start = last_change = time.monotonic()
+    last = measure()
+    while not done(last):
+        time.sleep(interval)
+        value = measure()
+        now = time.monotonic()
+        if value != last:
+            last, last_change = value, now
+        if now - last_change > stall or now - start > ceiling:
+            raise AssertionError(f"no progress for {now - last_change:.0f}s waiting for {what}; last: {last}")
+    return last
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 1.0, what: str = "") -> Any:

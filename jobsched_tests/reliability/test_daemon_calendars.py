@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from jobsched_tests.reliability.harness import Deployment, next_minute, sleep_until, wait_until
+from jobsched_tests.reliability.harness import Deployment, next_minute, sleep_until
 from jobsched_tests.reliability.test_daemon import add_job, add_schedule, ledger
 
 pytestmark = [pytest.mark.daemon, pytest.mark.slow, pytest.mark.postgres]
@@ -54,9 +54,9 @@ def test_session_close_row_follows_an_override_edited_while_the_daemon_runs(depl
     )
     early = start + timedelta(minutes=1)
     regular = start + timedelta(minutes=2)
-    wait_until(
+    d.wait(
         lambda: [r for r in ledger(d, moved) if r.status == "success"],
-        timeout=150,
+        stall=240,
         what="the early-close fire",
     )
     sleep_until(regular + timedelta(seconds=15))

@@ -174,3 +174,30 @@ def test_two_launches_of_the_same_run_execute_the_fire_once(db: sa.Engine) -> No
     assert sum(answer is None for answer in answers) == 1
     winner = f"run-1/{answers.index(None)}"
     assert ledger.confirm_fire(db, 1, FIRE, "run-1", holder=winner) is None  # a step retry in that execution
+
+
+def test_dagster_run_retry_takes_the_fire_over_before_the_outcome_is_written(db: sa.Engine) -> None:
+    """Worker killed mid-step: the ledger still says running when Dagster's retry reaches the guard."""
+    with db.begin() as conn:
+        ledger.claim_fire(conn, 1, "j", CANDIDATE, FIRE)
+    assert ledger.confirm_fire(db, 1, FIRE, "first", holder="first/dead-worker") is None
+    assert ledger.confirm_fire(db, 1, FIRE, "stranger") is not None  # no parent: still held
+    assert ledger.confirm_fire(db, 1, FIRE, "retry", parent_run_id="first") is None
+    assert not ledger.record_outcome(db, 1, FIRE, "first", FireStatus.FAILURE)  # late: the retry holds it
+    assert ledger.record_outcome(db, 1, FIRE, "retry", FireStatus.SUCCESS, "succeeded on attempt 2")
+    with db.connect() as conn:
+        (entry,) = ledger.entries(conn, schedule_id=1)
+    assert (entry.status, entry.run_id, entry.attempts, entry.detail) == (
+        "success",
+        "retry",
+        2,
+        "succeeded on attempt 2",
+    )
+
+
+def test_a_retry_of_a_run_that_failed_before_its_first_step_takes_the_noted_fire(db: sa.Engine) -> None:
+    with db.begin() as conn:
+        ledger.claim_fire(conn, 1, "j", CANDIDATE, FIRE)
+        (entry,) = ledger.entries(conn, schedule_id=1)
+        ledger.note_run_id(conn, entry.id, "never-started")
+    assert ledger.confirm_fire(db, 1, FIRE, "retry", parent_run_id="never-started") is None
