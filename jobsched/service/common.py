@@ -102,7 +102,7 @@ MAX_PAGE = 500
 class Page:
     """limit/offset paging of a collection (lists are ordered by their key, so pages are stable)."""
 
-    limit: int = MAX_PAGE
+    limit: int = 2**31  # the service's callers (CLI, pages) take everything unless they ask for a page
     offset: int = 0
 
     def take(self, items: Sequence[T]) -> list[T]:

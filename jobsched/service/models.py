@@ -487,10 +487,12 @@ class QuarantinedOut(BaseModel):
 
 
 class HealthOut(BaseModel):
+    """Callers that may not read (JOBSCHED_API_OPEN_READS=false, no token) get `ok` and `checked_at` only."""
+
     ok: bool
     checked_at: datetime
-    database: CheckOut
-    engine: CheckOut
+    database: CheckOut | None = None
+    engine: CheckOut | None = None
     last_tick_at: datetime | None = None
     quarantined: list[QuarantinedOut] = Field(default_factory=list)
     calendars: list[HorizonOut] = Field(default_factory=list)

@@ -31,14 +31,14 @@ def _month(text: str) -> date:
 
 
 @router.get("/", response_class=HTMLResponse, dependencies=[Depends(require_read)])
-def index(engine: Engine) -> HTMLResponse:
+def schedules_page(engine: Engine) -> HTMLResponse:
     return HTMLResponse(index_page(schedules.list_schedules(engine)))
 
 
 @router.get(
     "/schedules/{schedule_id}/calendar", response_class=HTMLResponse, dependencies=[Depends(require_read)]
 )
-def calendar(
+def schedule_calendar_page(
     schedule_id: ScheduleId,
     engine: Engine,
     months: Annotated[int, Query(ge=1, le=MAX_MONTHS)] = 3,
