@@ -80,7 +80,7 @@ def preview_draft(
     body: Annotated[ScheduleDraft, Body()], engine: Engine, count: Count = 10, after: After = None
 ) -> PreviewOut:
     """Preview an unsaved schedule: the next fires with the skips in between. Nothing is written."""
-    return reads.preview_draft(engine, body.model_dump(exclude_unset=True), count, after or now())
+    return reads.preview_draft(engine, body.model_dump(exclude_unset=True), count, after or now(), now())
 
 
 @router.get("/{schedule_id}", dependencies=Read)
@@ -152,7 +152,7 @@ def backfill_schedule(schedule_id: ScheduleId, body: BackfillInput, engine: Engi
 def preview_schedule(
     schedule_id: ScheduleId, engine: Engine, count: Count = 10, after: After = None
 ) -> PreviewOut:
-    return reads.preview_saved(engine, schedule_id, count, after or now())
+    return reads.preview_saved(engine, schedule_id, count, after or now(), now())
 
 
 @router.get("/{schedule_id}/fires", dependencies=Read)
