@@ -170,9 +170,10 @@ def index_page(schedules: list[ScheduleOut]) -> str:
         if item.problem or item.quarantined:
             state = "invalid"
         timing = item.cron if item.kind == "cron" else item.kind
+        name, job, zone = (escape(str(v or "")) for v in (item.name, item.job_key, item.timezone))
         rows.append(
-            f"<tr><td>{item.id}</td><td><a href='/schedules/{item.id}/calendar'>{escape(item.name)}</a></td>"
-            f"<td>{escape(item.job_key)}</td><td>{escape(str(timing))}</td><td>{escape(item.timezone)}</td>"
+            f"<tr><td>{item.id}</td><td><a href='/schedules/{item.id}/calendar'>{name}</a></td>"
+            f"<td>{job}</td><td>{escape(str(timing))}</td><td>{zone}</td>"
             f"<td>{escape(item.calendar or '')}</td><td>{state}</td></tr>"
         )
     table = (

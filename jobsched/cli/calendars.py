@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from jobsched.cli.context import get_engine, now
-from jobsched.cli.output import as_json, echo, record, reports_errors, table
+from jobsched.cli.output import as_json, echo, invalid, record, reports_errors, table
 from jobsched.service import calendars as service
 
 DAY = click.DateTime(["%Y-%m-%d"])
@@ -51,7 +51,9 @@ def list_(ctx: click.Context, json_out: bool) -> None:
     if json_out:
         return as_json(found)
     rows = [
-        c.model_dump() | {"overrides": len(c.overrides), "used_by": ", ".join(c.schedules)} for c in found
+        c.model_dump()
+        | {"overrides": len(c.overrides), "used_by": ", ".join(c.schedules), "problem": invalid(c.problem)}
+        for c in found
     ]
     table(
         rows,

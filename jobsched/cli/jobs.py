@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from jobsched.cli.context import get_engine
-from jobsched.cli.output import as_json, echo, record, reports_errors, table
+from jobsched.cli.output import as_json, echo, invalid, record, reports_errors, table
 from jobsched.domain.validation import MAX_JSON_DEPTH, json_depth
 from jobsched.service import jobs as service
 
@@ -41,7 +41,9 @@ def list_(ctx: click.Context, json_out: bool) -> None:
     found = service.list_jobs(get_engine(ctx))
     if json_out:
         return as_json(found)
-    rows = [j.model_dump() | {"used_by": ", ".join(j.schedules)} for j in found]
+    rows = [
+        j.model_dump() | {"used_by": ", ".join(j.schedules), "problem": invalid(j.problem)} for j in found
+    ]
     table(
         rows,
         [

@@ -70,6 +70,11 @@ def echo(message: Any = "", err: bool = False, nl: bool = True) -> None:  # noqa
     click.echo(safe(str(message)), err=err, nl=nl)
 
 
+def invalid(problem: str | None) -> str | None:
+    """How lists mark a row that cannot be used: INVALID and why (column=value: message)."""
+    return f"INVALID: {problem}" if problem else None
+
+
 def plain(value: Any) -> str:
     if value is None:
         return "-"

@@ -356,7 +356,8 @@ def _timing(row: dict[str, Any]) -> str:
     if row["kind"] == "cron":
         return f"cron {row['cron']}"
     if row["kind"] == "session":
-        return f"{row['session_event']}{int(row['offset_minutes']):+d}m"
+        offset = row["offset_minutes"] if isinstance(row["offset_minutes"], int) else 0
+        return f"{row['session_event']}{offset:+d}m"
     return f"bday {row['business_day']} {row['local_time']}"
 
 
