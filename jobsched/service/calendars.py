@@ -23,7 +23,7 @@ from jobsched.service.common import Page, check_key, guarded_update, require_ver
 from jobsched.service.errors import Conflict, Invalid, NotFound, problems_from_validation
 from jobsched.service.models import CalendarInput, CalendarOut, ExchangeOut, OverrideInput, OverrideOut
 from jobsched.store.decode import problem_of, read_rows, readable
-from jobsched.store.repository import parse_hhmm
+from jobsched.store.repository import override_from_row, parse_hhmm
 from jobsched.store.schema import calendar_overrides, calendars, schedules
 
 KIND = "calendar"
@@ -240,18 +240,8 @@ def _find_override(conn: sa.Connection, calendar: Mapping[str, Any], day: date) 
 def _overrides(conn: sa.Connection, calendar_id: int) -> list[CalendarOverride]:
     result = []
     for row in _override_rows(conn, calendar_id):
-        if problem_of(row):
-            continue
         try:
-            result.append(
-                CalendarOverride(
-                    row["day"],
-                    row["kind"],
-                    row["reason"],
-                    parse_hhmm(row["open_time"]),
-                    parse_hhmm(row["close_time"]),
-                )
-            )
+            result.append(override_from_row(row))
         except (ValueError, TypeError):
             continue  # a hand-written bad override: shown as the calendar's problem, not used here
     return result
@@ -298,7 +288,7 @@ def _out(conn: sa.Connection, row: dict[str, Any], now: datetime) -> CalendarOut
     """The row as stored; a row (or an override of it) that cannot be used names column and value."""
     overrides = _override_rows(conn, row["id"])
     problem = problem_of(row)
-    bad_overrides = [f"override {clip(o['day'])}: {problem_of(o)}" for o in overrides if problem_of(o)]
+    bad_overrides = [f"override {clip(o['day'])}: {why}" for o in overrides if (why := _override_problem(o))]
     problem = problem or next(iter(bad_overrides), None)
     if problem is None:
         try:
@@ -317,6 +307,14 @@ def _out(conn: sa.Connection, row: dict[str, Any], now: datetime) -> CalendarOut
         problem=problem,
         schedules=_users(conn, row["name"]),
     )
+
+
+def _override_problem(row: dict[str, Any]) -> str | None:
+    try:
+        override_from_row(row)
+    except (ValueError, TypeError) as exc:
+        return clip(str(exc))
+    return None
 
 
 _SHOWN = ("id", "name", "base", "weekmask", "timezone", "open_time", "close_time")

@@ -92,17 +92,7 @@ def custom_calendars(conn: sa.Connection) -> tuple[dict[str, CustomCalendarSpec]
     broken: dict[int, str] = {}
     for row in read_rows(conn, calendar_overrides, order_by=calendar_overrides.c.day):
         try:
-            for column, value in unreadable(row).items():
-                raise RowInvalid(column, value, "cannot be read as stored")
-            override = CalendarOverride(
-                day=row["day"],
-                kind=row["kind"],
-                reason=row["reason"],
-                open_time=parse_hhmm(row["open_time"]),
-                close_time=parse_hhmm(row["close_time"]),
-            )
-            if override.open_time and override.close_time:
-                _check_session(row, override.open_time, override.close_time)
+            override = override_from_row(row)
         except ValueError as exc:
             broken[row["calendar_id"]] = f"calendar override on {clip(row['day'])}: {exc}"
             continue
@@ -135,6 +125,22 @@ def custom_calendars(conn: sa.Connection) -> tuple[dict[str, CustomCalendarSpec]
         except ValueError as exc:
             errors[row["name"]] = str(exc)
     return specs, errors
+
+
+def override_from_row(row: Mapping[str, Any]) -> CalendarOverride:
+    """A stored calendar override; raises ValueError (RowInvalid) naming the column that is unusable."""
+    for column, value in unreadable(dict(row)).items():
+        raise RowInvalid(column, value, "cannot be read as stored")
+    override = CalendarOverride(
+        day=row["day"],
+        kind=row["kind"],
+        reason=row["reason"],
+        open_time=parse_hhmm(row["open_time"]),
+        close_time=parse_hhmm(row["close_time"]),
+    )
+    if override.open_time and override.close_time:
+        _check_session(row, override.open_time, override.close_time)
+    return override
 
 
 def _check_session(row: Mapping[str, Any], open_time: time, close_time: time) -> None:
