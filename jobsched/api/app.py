@@ -63,9 +63,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             title=app.title, version=app.version, description=app.description, routes=app.routes
         )
         open_reads = app.state.auth.open_reads
-        for route in app.routes:
-            if not isinstance(route, APIRoute):
-                continue
+        for route in _api_routes(app.routes):
             calls = _dependency_calls(route.dependant)
             needed = require_write in calls or (require_read in calls and not open_reads)
             for method in route.methods:
@@ -78,6 +76,18 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                         operation.get("responses", {}).pop(status, None)
         app.openapi_schema = schema
     return app.openapi_schema
+
+
+def _api_routes(routes: list[Any]) -> list[APIRoute]:
+    found: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif getattr(route, "original_router", None) is not None:  # routers included (FastAPI >= 0.16x)
+            found += _api_routes(route.original_router.routes)
+        elif getattr(route, "routes", None):
+            found += _api_routes(route.routes)
+    return found
 
 
 def _dependency_calls(dependant: Any) -> set[Any]:
