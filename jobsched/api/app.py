@@ -70,6 +70,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 operation = schema["paths"].get(route.path_format, {}).get(method.lower())
                 if operation is None:
                     continue
+                for status, answer in operation.get("responses", {}).items():
+                    content = answer.get("content", {})
+                    if status[0] in "45" and "text/html" in content:  # errors are JSON, pages too
+                        content["application/json"] = content.pop("text/html")
                 if not needed:
                     operation.pop("security", None)
                     for status in ("401", "403"):

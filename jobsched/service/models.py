@@ -115,8 +115,10 @@ class ScheduleInput(ScheduleFields):
 
 
 def _all_optional(model: type[BaseModel], name: str, doc: str, with_version: bool = True) -> type[BaseModel]:
+    # Leaving a field out keeps it; null is only allowed where the field itself may be null (the schema says
+    # so, and a null for a required field is refused as the schema promises).
     fields: dict[str, Any] = {
-        field: (info.annotation | None, Field(default=None, description=info.description))
+        field: (info.annotation, Field(default=None, description=info.description))
         for field, info in model.model_fields.items()
     }
     if with_version:

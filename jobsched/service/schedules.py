@@ -136,14 +136,14 @@ def validate_schedule(
     A draft (preview of an unsaved row) may leave out name and job_key."""
     snapshot = load_snapshot(conn)
     data = _canonical_calendar(dict(data))
-    if draft:
-        data.setdefault("name", "draft")
+    if draft and data.get("name") is None:
+        data["name"] = "draft"
     context = {
         "known_calendars": snapshot.known_calendars,
         "known_jobs": None if draft and not data.get("job_key") else snapshot.known_jobs,
     }
-    if draft:
-        data.setdefault("job_key", "draft")
+    if draft and data.get("job_key") is None:
+        data["job_key"] = "draft"
     try:
         fields = ScheduleInput.model_validate(data, context=context)
     except ValidationError as exc:
