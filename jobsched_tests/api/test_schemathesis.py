@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import FlakyStrategyDefinition
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -106,12 +107,23 @@ def test_stateful(api_schema: Any) -> None:
             assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.text[:300]}"
             case.validate_response(response, excluded_checks=EXCLUDED, recorder=self.recorder)
 
-    Machine.run(
-        settings=settings(
-            max_examples=STATEFUL_EXAMPLES,
-            stateful_step_count=8,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
+    run_settings = settings(
+        max_examples=STATEFUL_EXAMPLES,
+        stateful_step_count=8,
+        # No shrinking: the rows a step sees depend on what earlier steps changed in the database, so a
+        # replayed sequence is not reproducible. A failure is reported as found.
+        phases=[Phase.explicit, Phase.generate],
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
     )
+    for attempt in range(3):
+        try:
+            Machine.run(settings=run_settings)
+            return
+        except FlakyStrategyDefinition:
+            # Raised by Hypothesis about schemathesis' own rule drawing (a forced flag), now and then with
+            # this Hypothesis version; it says nothing about the API. Check failures are FailureGroup and
+            # are never retried.
+            if attempt == 2:
+                raise
