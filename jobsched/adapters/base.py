@@ -52,7 +52,7 @@ class SourceBatch:
 class AdapterParams(BaseModel):
     """Base for adapter parameter models: unknown parameters are errors, not silently ignored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 @runtime_checkable

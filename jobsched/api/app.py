@@ -10,12 +10,16 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jobsched import settings
-from jobsched.api.auth import AuthSettings
+from jobsched.api.auth import AuthSettings, require_read, require_write
+from jobsched.api.guards import BodyGuard, SecurityHeaders
 from jobsched.api.routes import calendars, docs, health, jobs, pages, probes, schedules
+from jobsched.domain.validation import clip
 from jobsched.service.errors import Problem, ServiceError, problems_from_validation
 from jobsched.store.db import engine_for
 
@@ -38,6 +42,7 @@ def create_app(database_url: str | None = None, *, auth: AuthSettings | None = N
         docs_url=None,  # served by routes/docs.py from packaged assets
         openapi_url="/openapi.json",
         redoc_url=None,
+        generate_unique_id_function=lambda route: route.name,
     )
     app.state.engine = engine_for(settings.normalize_url(database_url) if database_url else None)
     app.state.auth = auth or AuthSettings.from_env()
@@ -45,7 +50,56 @@ def create_app(database_url: str | None = None, *, auth: AuthSettings | None = N
         app.include_router(module.router)
     docs.install(app)
     _install_error_handlers(app)
+    app.add_middleware(BodyGuard)
+    app.add_middleware(SecurityHeaders)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema, with security declared only on the operations that require a token (writes, and
+    reads when JOBSCHED_API_OPEN_READS=false)."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        open_reads = app.state.auth.open_reads
+        for route in _api_routes(app.routes):
+            calls = _dependency_calls(route.dependant)
+            needed = require_write in calls or (require_read in calls and not open_reads)
+            for method in route.methods:
+                operation = schema["paths"].get(route.path_format, {}).get(method.lower())
+                if operation is None:
+                    continue
+                for status, answer in operation.get("responses", {}).items():
+                    content = answer.get("content", {})
+                    if status[0] in "45" and "text/html" in content:  # errors are JSON, pages too
+                        content["application/json"] = content.pop("text/html")
+                if not needed:
+                    operation.pop("security", None)
+                    for status in ("401", "403"):
+                        operation.get("responses", {}).pop(status, None)
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+def _api_routes(routes: list[Any]) -> list[APIRoute]:
+    found: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif getattr(route, "original_router", None) is not None:  # routers included (FastAPI >= 0.16x)
+            found += _api_routes(route.original_router.routes)
+        elif getattr(route, "routes", None):
+            found += _api_routes(route.routes)
+    return found
+
+
+def _dependency_calls(dependant: Any) -> set[Any]:
+    calls = {dependant.call}
+    for sub in dependant.dependencies:
+        calls |= _dependency_calls(sub)
+    return calls
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -72,6 +126,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         return error_response(
             503, "database_unavailable", f"the jobsched database is not reachable: {first}", []
         )
+
+    @app.exception_handler(RecursionError)
+    async def too_deep(_request: Request, _exc: RecursionError) -> JSONResponse:
+        return error_response(422, "invalid", "invalid request: nested too deep", [])
 
     @app.exception_handler(sa.exc.IntegrityError)
     async def integrity(_request: Request, exc: sa.exc.IntegrityError) -> JSONResponse:
@@ -104,6 +162,9 @@ def _request_problems(exc: RequestValidationError) -> list[Problem]:
     for error in exc.errors():
         location = [str(part) for part in error.get("loc", ())]
         where = location[0] if location else "body"
+        if error.get("type") == "json_invalid":
+            problems.append(Problem("body", None, f"not valid JSON: {error.get('ctx', {}).get('error', '')}"))
+            continue
         field = ".".join(location[1:]) or where
         message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
         if error.get("type") == "extra_forbidden":
@@ -134,13 +195,18 @@ def _model_level(message: str, body: dict[str, Any]) -> Problem | None:
 def _plain(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
-    if value is None or isinstance(value, str | int | float | bool):
+    if isinstance(value, str):
+        return clip(value)
+    if value is None or isinstance(value, int | float | bool):
         return value
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in list(value.items())[:50]}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in list(value)[:50]]
-    return str(value)
+    if isinstance(value, dict | list | tuple):
+        clipped = clip(value)
+        if clipped is not value:
+            return clipped
+        if isinstance(value, dict):
+            return {str(k): _plain(v) for k, v in value.items()}
+        return [_plain(v) for v in value]
+    return clip(str(value))
 
 
 def error_response(

@@ -69,3 +69,12 @@ def require_read(request: Request, credentials: Credentials) -> None:
     if request.app.state.auth.open_reads:
         return
     _check(request, credentials, "reads (JOBSCHED_API_OPEN_READS=false)")
+
+
+def may_read(request: Request, credentials: HTTPAuthorizationCredentials | None) -> bool:
+    """Whether this caller may see details (reads are open, or it sent the right token)."""
+    try:
+        require_read(request, credentials)
+    except ServiceError:
+        return False
+    return True

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 
 import sqlalchemy as sa
-from fastapi import Header, Path, Request, Response
+from fastapi import Header, Path, Query, Request, Response
 
-from jobsched.service.common import ANY_VERSION, MAX_ID
+from jobsched.service.common import ANY_VERSION, MAX_ID, MAX_PAGE, Page
 from jobsched.service.errors import Invalid, ServiceError, VersionMismatch
 
 T = TypeVar("T")
@@ -71,3 +71,30 @@ def versioned(if_match: str | None, body_version: int | None, action: Callable[[
         if from_header:
             raise PreconditionFailed(exc.message) from None
         raise
+
+
+# Collections are paged: ?limit=&offset=, ordered by their key; X-Next-Offset says where the next page starts.
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"page size (1..{MAX_PAGE})")]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="how many items to skip")]
+PAGED = {
+    200: {
+        "description": "one page, in key order",
+        "headers": {
+            "X-Next-Offset": {
+                "description": "the offset of the next page; absent on the last page",
+                "schema": {"type": "integer"},
+            }
+        },
+    }
+}
+
+
+def page(limit: int, offset: int) -> Page:
+    """One more than asked for, to know whether a next page exists."""
+    return Page(limit + 1, offset)
+
+
+def paged(items: list[T], limit: int, offset: int, response: Response) -> list[T]:
+    if len(items) > limit:
+        response.headers["X-Next-Offset"] = str(offset + limit)
+    return items[:limit]

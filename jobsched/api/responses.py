@@ -30,7 +30,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     403: _error("no JOBSCHED_API_TOKEN configured: the API refuses writes (and closed reads)"),
     404: _error("no such row"),
     409: _error("conflicts with the current state (duplicate, in use, row unusable as stored)"),
+    413: _error("request body over the size limit (1 MB)"),
     422: _error("invalid input: each problem names the field and the value"),
+    503: _error("the database is not reachable"),
 }
 
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {

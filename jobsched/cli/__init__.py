@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from jobsched import settings
 from jobsched.cli.context import get_engine, now
-from jobsched.cli.output import as_json, reports_errors, table
+from jobsched.cli.output import as_json, echo, reports_errors, table
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -50,7 +50,7 @@ def db_upgrade(ctx: click.Context, with_dagster: bool) -> None:
     with migration_lock(url) if with_dagster else contextlib.nullcontext():
         # jobsched first: it moves an old jobsched revision out of `alembic_version`, which Dagster reads
         upgrade(url)
-        click.echo(f"database is up to date: {sa.make_url(url).render_as_string(hide_password=True)}")
+        echo(f"database is up to date: {sa.make_url(url).render_as_string(hide_password=True)}")
         if with_dagster:
             from dagster import DagsterInstance
 
@@ -58,8 +58,8 @@ def db_upgrade(ctx: click.Context, with_dagster: bool) -> None:
 
             with DagsterInstance.get() as instance:
                 if migrate_instance(instance):
-                    click.echo("created Dagster's schedule storage tables (hidden by jobsched's `schedules`)")
-            click.echo("Dagster instance storage is up to date")
+                    echo("created Dagster's schedule storage tables (hidden by jobsched's `schedules`)")
+            echo("Dagster instance storage is up to date")
 
 
 @main.command()
@@ -75,12 +75,12 @@ def seed(ctx: click.Context, json_out: bool) -> None:
         as_json(report)
         return
     for key in report.created_jobs:
-        click.echo(f"created job definition {key}")
+        echo(f"created job definition {key}")
     for name in report.created_schedules:
-        click.echo(f"created schedule {name}")
+        echo(f"created schedule {name}")
     present = len(report.present_jobs) + len(report.present_schedules)
     created = len(report.created_jobs) + len(report.created_schedules)
-    click.echo(f"seed: {created} row(s) created, {present} already present")
+    echo(f"seed: {created} row(s) created, {present} already present")
 
 
 @main.command()
@@ -109,9 +109,9 @@ def health(ctx: click.Context, json_out: bool) -> None:
     if json_out:
         as_json(report)
     else:
-        click.echo(f"health: {'ok' if report.ok else 'NOT OK'}")
-        click.echo(f"database: {'ok' if report.database.ok else report.database.detail}")
-        click.echo(f"engine: {report.engine.detail or 'ok'}")
+        echo(f"health: {'ok' if report.ok else 'NOT OK'}")
+        echo(f"database: {'ok' if report.database.ok else report.database.detail}")
+        echo(f"engine: {report.engine.detail or 'ok'}")
         if report.calendars:
             table(
                 [c.model_dump() for c in report.calendars],
@@ -124,7 +124,7 @@ def health(ctx: click.Context, json_out: bool) -> None:
                 ],
             )
         for problem in report.problems:
-            click.echo(f"problem: {problem}", err=True)
+            echo(f"problem: {problem}", err=True)
     if not report.ok:
         raise SystemExit(1)
 

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from jobsched.cli.context import get_engine, now
-from jobsched.cli.output import as_json, record, reports_errors, table
+from jobsched.cli.output import as_json, echo, invalid, record, reports_errors, table
 from jobsched.service import calendars as service
 
 DAY = click.DateTime(["%Y-%m-%d"])
@@ -51,7 +51,9 @@ def list_(ctx: click.Context, json_out: bool) -> None:
     if json_out:
         return as_json(found)
     rows = [
-        c.model_dump() | {"overrides": len(c.overrides), "used_by": ", ".join(c.schedules)} for c in found
+        c.model_dump()
+        | {"overrides": len(c.overrides), "used_by": ", ".join(c.schedules), "problem": invalid(c.problem)}
+        for c in found
     ]
     table(
         rows,
@@ -74,7 +76,7 @@ def exchanges(ctx: click.Context) -> None:
     """Exchange calendar codes usable as a schedule's calendar or a custom calendar's base."""
     codes = service.list_exchanges()
     for start in range(0, len(codes), 10):
-        click.echo("  ".join(code.ljust(8) for code in codes[start : start + 10]).rstrip())
+        echo("  ".join(code.ljust(8) for code in codes[start : start + 10]).rstrip())
 
 
 @calendars.command()
@@ -91,8 +93,8 @@ def show(ctx: click.Context, name: str, json_out: bool) -> None:
     if json_out:
         return as_json(found)
     record(found)
-    click.echo("used by: " + (", ".join(found.schedules) or "-"))
-    click.echo("overrides:")
+    echo("used by: " + (", ".join(found.schedules) or "-"))
+    echo("overrides:")
     table(
         [o.model_dump() for o in found.overrides],
         [
@@ -113,7 +115,7 @@ def show(ctx: click.Context, name: str, json_out: bool) -> None:
 def add(ctx: click.Context, name: str, **kwargs: Any) -> None:
     """Create a custom calendar NAME, e.g. `jobsched calendars add ops-uk --base XLON`."""
     created = service.create_calendar(get_engine(ctx), {"name": name, **_given(kwargs, *FIELDS)}, now())
-    click.echo(f"created calendar {created.name!r} (version {created.version})")
+    echo(f"created calendar {created.name!r} (version {created.version})")
 
 
 @calendars.command()
@@ -131,7 +133,7 @@ def edit(ctx: click.Context, name: str, new_name: str | None, expected: int | No
         raise click.UsageError("nothing to change")
     current = service.get_calendar(engine, name, now())
     updated = service.update_calendar(engine, name, patch, expected or current.version, now())
-    click.echo(f"updated calendar {updated.name!r} (version {updated.version})")
+    echo(f"updated calendar {updated.name!r} (version {updated.version})")
 
 
 @calendars.command()
@@ -146,7 +148,7 @@ def delete(ctx: click.Context, name: str, yes: bool) -> None:
     if not yes:
         click.confirm(f"delete calendar {name!r} and its {len(current.overrides)} override(s)?", abort=True)
     service.delete_calendar(engine, name, current.version)
-    click.echo(f"deleted calendar {name!r}")
+    echo(f"deleted calendar {name!r}")
 
 
 @calendars.command("add-override")
@@ -179,7 +181,7 @@ def add_override(
         "close_time": close_time,
     }
     created = service.add_override(get_engine(ctx), name, data, now())
-    click.echo(f"calendar {name!r}: {created.kind} on {created.day} ({created.reason})")
+    echo(f"calendar {name!r}: {created.kind} on {created.day} ({created.reason})")
 
 
 @calendars.command("remove-override")
@@ -192,4 +194,4 @@ def remove_override(ctx: click.Context, name: str, day: datetime) -> None:
     engine = get_engine(ctx)
     current = service.get_override(engine, name, day.date())
     service.delete_override(engine, name, day.date(), current.version)
-    click.echo(f"calendar {name!r}: override on {day.date()} removed")
+    echo(f"calendar {name!r}: override on {day.date()} removed")

@@ -8,7 +8,8 @@ from typing import Any
 import click
 
 from jobsched.cli.context import get_engine
-from jobsched.cli.output import as_json, record, reports_errors, table
+from jobsched.cli.output import as_json, echo, invalid, record, reports_errors, table
+from jobsched.domain.validation import MAX_JSON_DEPTH, json_depth
 from jobsched.service import jobs as service
 
 MAX_RUNTIME_HELP = "seconds after which a run still going is ended and retried (default: deployment)"
@@ -17,10 +18,16 @@ MAX_RUNTIME_HELP = "seconds after which a run still going is ended and retried (
 def _params(text: str | None) -> Any:
     if text is None:
         return None
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise click.BadParameter(f"nested more than {MAX_JSON_DEPTH} deep", param_hint="--params")
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
+        return json.loads(text, parse_constant=_not_json)
+    except ValueError as exc:
         raise click.BadParameter(f"not JSON: {exc}", param_hint="--params") from None
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 @click.group()
@@ -36,7 +43,9 @@ def list_(ctx: click.Context, json_out: bool) -> None:
     found = service.list_jobs(get_engine(ctx))
     if json_out:
         return as_json(found)
-    rows = [j.model_dump() | {"used_by": ", ".join(j.schedules)} for j in found]
+    rows = [
+        j.model_dump() | {"used_by": ", ".join(j.schedules), "problem": invalid(j.problem)} for j in found
+    ]
     table(
         rows,
         [
@@ -61,7 +70,7 @@ def show(ctx: click.Context, job_key: str, json_out: bool) -> None:
     if json_out:
         return as_json(found)
     record(found)
-    click.echo("used by: " + (", ".join(found.schedules) or "-"))
+    echo("used by: " + (", ".join(found.schedules) or "-"))
 
 
 @jobs.command()
@@ -92,7 +101,7 @@ def add(
     if parsed is not None:
         data["params"] = parsed
     created = service.create_job(get_engine(ctx), data)
-    click.echo(
+    echo(
         f"created job definition {created.job_key!r} (adapter {created.adapter}, version {created.version})"
     )
 
@@ -130,7 +139,7 @@ def edit(
         raise click.UsageError("nothing to change")
     current = service.get_job(engine, job_key)
     updated = service.update_job(engine, job_key, patch, expected or current.version)
-    click.echo(f"updated job definition {updated.job_key!r} (version {updated.version})")
+    echo(f"updated job definition {updated.job_key!r} (version {updated.version})")
 
 
 @jobs.command()
@@ -145,7 +154,7 @@ def delete(ctx: click.Context, job_key: str, yes: bool) -> None:
     if not yes:
         click.confirm(f"delete job definition {job_key!r}?", abort=True)
     service.delete_job(engine, job_key, current.version)
-    click.echo(f"deleted job definition {job_key!r}")
+    echo(f"deleted job definition {job_key!r}")
 
 
 @jobs.command()

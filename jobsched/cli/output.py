@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -12,6 +13,7 @@ import click
 import sqlalchemy as sa
 from pydantic import BaseModel
 
+from jobsched.domain.validation import clip
 from jobsched.service.errors import ServiceError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -28,7 +30,7 @@ class CliError(click.ClickException):
         return self.message
 
     def show(self, file: Any = None) -> None:  # noqa: ANN401
-        click.echo(f"error: {self.format_message()}", err=True)
+        echo(f"error: {self.format_message()}", err=True)
 
 
 def reports_errors(command: F) -> F:
@@ -41,8 +43,36 @@ def reports_errors(command: F) -> F:
         except sa.exc.OperationalError as exc:
             first = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
             raise CliError([f"the jobsched database is not reachable: {first}"]) from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a person gets one line, never a traceback
+            raise CliError([f"unexpected {type(exc).__name__}: {clip(str(exc))}"]) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+# Control characters (ESC and the other C0/C1 codes, DEL) and bidi overrides a row may hold are printed
+# as visible escapes: stored text never drives the terminal.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text: str) -> str:
+    return _CONTROL.sub(_visible, text)
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"
+
+
+def echo(message: Any = "", err: bool = False, nl: bool = True) -> None:  # noqa: ANN401
+    """click.echo with stored control characters neutralised."""
+    click.echo(safe(str(message)), err=err, nl=nl)
+
+
+def invalid(problem: str | None) -> str | None:
+    """How lists mark a row that cannot be used: INVALID and why (column=value: message)."""
+    return f"INVALID: {problem}" if problem else None
 
 
 def plain(value: Any) -> str:
@@ -62,15 +92,15 @@ def plain(value: Any) -> str:
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]]) -> None:
     """Aligned columns; `columns` are (header, key). Long cells are cut with '…'."""
     if not rows:
-        click.echo("(none)")
+        echo("(none)")
         return
     cells = [[_cut(plain(row.get(key))) for _, key in columns] for row in rows]
     widths = [max(len(header), *(len(line[i]) for line in cells)) for i, (header, _) in enumerate(columns)]
-    click.echo(
+    echo(
         "  ".join(header.upper().ljust(width) for (header, _), width in zip(columns, widths, strict=True))
     )
     for line in cells:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+        echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
 
 
 def record(model: BaseModel, skip: Sequence[str] = ()) -> None:
@@ -80,7 +110,7 @@ def record(model: BaseModel, skip: Sequence[str] = ()) -> None:
     for key, value in data.items():
         if key in skip or isinstance(value, list):
             continue
-        click.echo(f"{key.ljust(width)}  {plain(value)}")
+        echo(f"{key.ljust(width)}  {plain(value)}")
 
 
 def as_json(value: Any) -> None:

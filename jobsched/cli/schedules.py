@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from jobsched.cli.context import ISO_INSTANT, get_engine, now, parse_assignments
-from jobsched.cli.output import as_json, record, reports_errors, table
+from jobsched.cli.output import as_json, echo, record, reports_errors, table
 from jobsched.domain.cron import CRON_HELP, DAY_MATCH_HELP
 from jobsched.domain.model import FireStatus, SkipReason
 from jobsched.service import actions, reads
@@ -119,7 +119,7 @@ def add(ctx: click.Context, file: Any, assignments: tuple[str, ...], **kwargs: A
     --timezone America/New_York --calendar XNYS."""
     data = collect_fields(file, assignments, _options(kwargs))
     created = service.create_schedule(get_engine(ctx), data, now())
-    click.echo(f"created schedule {created.id} {created.name!r} (version {created.version})")
+    echo(f"created schedule {created.id} {created.name!r} (version {created.version})")
 
 
 @schedules.command()
@@ -139,7 +139,7 @@ def edit(
         raise click.UsageError("nothing to change: give field options, --set FIELD=VALUE or --file")
     current = service.get_schedule(engine, ref)
     updated = service.update_schedule(engine, current.id, patch, expected or current.version, now())
-    click.echo(f"updated schedule {updated.id} {updated.name!r} (version {updated.version})")
+    echo(f"updated schedule {updated.id} {updated.name!r} (version {updated.version})")
 
 
 @schedules.command()
@@ -155,7 +155,7 @@ def delete(ctx: click.Context, ref: str, expected: int | None, yes: bool) -> Non
     if not yes:
         click.confirm(f"delete schedule {current.id} {current.name!r} and its ledger?", abort=True)
     service.delete_schedule(engine, current.id, expected or current.version)
-    click.echo(f"deleted schedule {current.id} {current.name!r}")
+    echo(f"deleted schedule {current.id} {current.name!r}")
 
 
 @schedules.command()
@@ -166,7 +166,7 @@ def delete(ctx: click.Context, ref: str, expected: int | None, yes: bool) -> Non
 def pause(ctx: click.Context, ref: str, reason: str) -> None:
     """Pause: fires are recorded as 'paused' skips until resumed (never replayed)."""
     updated = service.pause_schedule(get_engine(ctx), ref, reason)
-    click.echo(f"paused schedule {updated.id} {updated.name!r}: {updated.pause_reason}")
+    echo(f"paused schedule {updated.id} {updated.name!r}: {updated.pause_reason}")
 
 
 @schedules.command()
@@ -176,7 +176,7 @@ def pause(ctx: click.Context, ref: str, reason: str) -> None:
 def resume(ctx: click.Context, ref: str) -> None:
     """Resume a paused schedule; fires missed while paused stay skipped."""
     updated = service.resume_schedule(get_engine(ctx), ref)
-    click.echo(f"resumed schedule {updated.id} {updated.name!r}")
+    echo(f"resumed schedule {updated.id} {updated.name!r}")
 
 
 @schedules.command()
@@ -219,12 +219,12 @@ def preview(
         raise click.UsageError("give a schedule REF, or field options (e.g. --cron) to preview a draft")
     if json_out:
         return as_json(result)
-    click.echo(f"times in {result.timezone}; calendar {result.calendar or 'none'}")
+    echo(f"times in {result.timezone}; calendar {result.calendar or 'none'}")
     fire_table(result.fires, summarise=not every_line)
     found = sum(1 for f in result.fires if not f.skip)
     if found < count:
         last = result.fires[-1].local_time[:10] if result.fires else "-"
-        click.echo(f"{found} of {count} fires found through {last} (a preview looks at most 5 years ahead"
+        echo(f"{found} of {count} fires found through {last} (a preview looks at most 5 years ahead"
                    " and stops after a bounded number of skips)")  # fmt: skip
 
 
@@ -241,12 +241,12 @@ def preview(
 def trigger(ctx: click.Context, ref: str, business_date: datetime | None) -> None:
     """Fire now (tagged jobsched/trigger=manual); the engine sensor launches it on its next tick."""
     result = actions.trigger_now(get_engine(ctx), ref, now(), business_date.date() if business_date else None)
-    click.echo(
+    echo(
         f"queued manual fire of schedule {result.schedule_id} at {result.fire_at.isoformat()} "
         f"(business date {result.business_date}, ledger id {result.ledger_id})"
     )
     if result.note:
-        click.echo(f"note: {result.note}")
+        echo(f"note: {result.note}")
 
 
 @schedules.command()
@@ -266,7 +266,7 @@ def backfill(
     if json_out:
         return as_json(result)
     verb = "would queue" if dry_run else "queued"
-    click.echo(
+    echo(
         f"{verb} {len(result.queued)} fire(s); {len(result.already_present)} already in the ledger; "
         f"{len(result.skipped)} skipped by the calendar; {result.not_due} not due yet"
     )
@@ -309,7 +309,7 @@ def fires(
         ],
     )
     if page.next_offset is not None:
-        click.echo(f"more: --offset {page.next_offset}")
+        echo(f"more: --offset {page.next_offset}")
 
 
 # A run of more than SKIP_RUN consecutive skips with one reason prints its first SKIP_RUN_SHOWN lines and a
@@ -357,7 +357,8 @@ def _timing(row: dict[str, Any]) -> str:
     if row["kind"] == "cron":
         return f"cron {row['cron']}"
     if row["kind"] == "session":
-        return f"{row['session_event']}{int(row['offset_minutes']):+d}m"
+        offset = row["offset_minutes"] if isinstance(row["offset_minutes"], int) else 0
+        return f"{row['session_event']}{offset:+d}m"
     return f"bday {row['business_day']} {row['local_time']}"
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -22,13 +23,82 @@ from jobsched.domain.model import (
     TimingSpec,
 )
 
+KEY_CHARS = "letters, digits, '_', '-' and '.'"
+KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$"
+KEY_MAX = 100
+_KEY = re.compile(KEY_PATTERN)
+EARLIEST_DAY = date(1970, 1, 1)
+LATEST_DAY = date(2200, 1, 1)  # exclusive: the documented range of every date and instant jobsched stores
+NOT_ZONES = frozenset({"localtime", "Factory"})  # in the tz database, but not a place's rules
+
+
+MAX_QUOTED = 200  # error messages quote at most this many characters of a value
+
+
+def clip(value: Any, limit: int = MAX_QUOTED) -> Any:
+    """A value as an error may quote it: long texts cut to a prefix, big containers summarised."""
+    if isinstance(value, bytes):
+        value = repr(value)
+    if isinstance(value, str):
+        return value if len(value) <= limit else f"{value[:limit]}… ({len(value)} characters)"
+    if isinstance(value, dict | list | tuple):
+        text = repr(value) if _small(value) else ""
+        if text and len(text) <= limit:
+            return value
+        return f"{type(value).__name__} of {len(value)} items"
+    return value
+
+
+def _small(value: Any, depth: int = 0) -> bool:
+    if depth > 5:
+        return False
+    if isinstance(value, dict):
+        return len(value) <= 20 and all(_small(v, depth + 1) for v in value.values())
+    if isinstance(value, list | tuple):
+        return len(value) <= 20 and all(_small(v, depth + 1) for v in value)
+    return True
+
+
+def key_problem(value: object) -> str | None:
+    """Why `value` cannot be a key (job key, schedule or calendar name), or None. Keys appear in URLs,
+    headers and terminals, so they are a small safe set: one source of truth for API, CLI and SQL rows."""
+    if not isinstance(value, str):
+        return "must be text"
+    if not value.strip():
+        return "must not be empty"
+    if not _KEY.fullmatch(value):
+        return (
+            f"1 to {KEY_MAX} characters: {KEY_CHARS} only, starting with a letter or digit "
+            "(no spaces, slashes or other symbols: it appears in URLs)"
+        )
+    return None
+
+
+def zone_problem(value: object) -> str | None:
+    if not isinstance(value, str) or value in NOT_ZONES or value not in _zone_names():
+        return "unknown IANA time zone (e.g. 'America/New_York', 'UTC')"
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return "unknown IANA time zone (e.g. 'America/New_York', 'UTC')"
+    return None
+
+
+def day_problem(value: date) -> str | None:
+    if not EARLIEST_DAY <= value < LATEST_DAY:
+        return f"must be between {EARLIEST_DAY} and {LATEST_DAY} (exclusive)"
+    return None
+
+
+UNREADABLE = "_unreadable"  # key of a decoded row: {column: raw value} of the columns that could not be read
+
 
 class RowInvalid(ValueError):
     """A stored row that cannot be used; `field` and `value` say which column and what it held."""
 
     def __init__(self, field: str, value: object, message: str) -> None:
-        self.field, self.value, self.message = field, value, message
-        super().__init__(f"{field}={value!r}: {message}")
+        self.field, self.value, self.message = field, clip(value), message
+        super().__init__(f"{field}={self.value!r}: {message}")
 
 
 class ScheduleFields(BaseModel):
@@ -64,10 +134,11 @@ class ScheduleFields(BaseModel):
 
     @field_validator("name", "job_key")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
-        return value.strip()
+    def _key(cls, value: str) -> str:
+        problem = key_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("cron")
     @classmethod
@@ -84,12 +155,9 @@ class ScheduleFields(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        if value not in _zone_names():
-            raise ValueError("unknown IANA time zone (e.g. 'America/New_York', 'UTC')")
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError("unknown IANA time zone") from exc
+        problem = zone_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("calendar")
@@ -141,7 +209,12 @@ class ScheduleFields(BaseModel):
     @field_validator("start_at", "end_at")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        return as_utc(value) if value is not None else None
+        if value is None:
+            return None
+        value = as_utc(value)
+        if not EARLIEST_DAY <= value.date() < LATEST_DAY:
+            raise ValueError(f"must be between {EARLIEST_DAY} and {LATEST_DAY}")
+        return value
 
     @model_validator(mode="after")
     def _kind_fields(self) -> ScheduleFields:
@@ -212,11 +285,17 @@ def schedule_from_row(
 ) -> Schedule:
     """Validate a stored schedule row; raise RowInvalid naming the first bad column and its value."""
     context = {"known_calendars": known_calendars, "known_jobs": known_jobs}
+    unreadable = row.get(UNREADABLE) or {}
+    for column, raw in unreadable.items():
+        raise RowInvalid(column, raw, "cannot be read as stored (wrong type for the column)")
     try:
         fields = ScheduleFields.model_validate(dict(row), context=context)
     except ValidationError as exc:
         raise row_invalid(exc, row) from None
-    return fields.to_schedule(int(row["id"]), int(row.get("version") or 1), row.get("updated_at"))
+    updated_at = row.get("updated_at")
+    return fields.to_schedule(
+        int(row["id"]), int(row.get("version") or 1), updated_at if isinstance(updated_at, datetime) else None
+    )
 
 
 def row_invalid(exc: ValidationError, row: Mapping[str, Any]) -> RowInvalid:
@@ -244,3 +323,33 @@ def _zone_names() -> frozenset[str]:
     if _ZONES is None:
         _ZONES = frozenset(available_timezones()) | {"UTC"}
     return _ZONES
+
+
+MAX_JSON_DEPTH = 32  # nesting of any JSON jobsched reads: request bodies and stored params
+
+
+def json_depth(text: str | bytes, stop_at: int = MAX_JSON_DEPTH) -> int:
+    """Deepest nesting of [ and { outside strings, counted without parsing (and without recursion);
+    stops counting once past `stop_at`."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > stop_at:
+                    return deepest
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest

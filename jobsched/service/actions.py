@@ -16,10 +16,11 @@ import sqlalchemy as sa
 from jobsched.domain.calendars import BeyondHorizon, InvalidCalendar, UnknownCalendar
 from jobsched.domain.model import Candidate, Schedule, Trigger
 from jobsched.domain.timing import iter_candidates
-from jobsched.domain.validation import RowInvalid
-from jobsched.engine import Snapshot, calendar_for, load_snapshot, validated
+from jobsched.domain.validation import RowInvalid, day_problem
+from jobsched.engine import Snapshot, load_snapshot, validated
 from jobsched.service.errors import Conflict, Invalid
-from jobsched.service.models import EARLIEST, BackfillOut, FireOut, TriggerOut
+from jobsched.service.models import BackfillOut, FireOut, TriggerOut
+from jobsched.service.planning import Budget, calendar_as_engine_sees_it, guarded
 from jobsched.service.schedules import find_row
 from jobsched.store import ledger
 from jobsched.store.repository import JobDefinition
@@ -46,6 +47,9 @@ def trigger_now(
     engine: sa.Engine, schedule_id: int | str, now: datetime, business_date: date | None = None
 ) -> TriggerOut:
     """A manual fire at `now`. It runs even when the schedule is paused: a person asked for it."""
+    problem = day_problem(business_date) if business_date is not None else None
+    if business_date is not None and problem:
+        raise Invalid.one("business_date", business_date.isoformat(), problem, "trigger")
     with engine.begin() as conn:
         row = find_row(conn, schedule_id)
         schedule, job = usable(load_snapshot(conn), row)
@@ -75,8 +79,9 @@ def backfill(
     engine: sa.Engine, schedule_id: int | str, start: date, end: date, now: datetime, dry_run: bool = False
 ) -> BackfillOut:
     """Queue every fire the calendar allows whose business date is in [start, end] and that is due by now."""
-    if start < EARLIEST.date():
-        raise Invalid.one("start", start.isoformat(), "must be on or after 1970-01-01", "backfill")
+    for field, day in (("start", start), ("end", end)):
+        if day_problem(day):
+            raise Invalid.one(field, day.isoformat(), day_problem(day) or "", "backfill")
     if end < start:
         raise Invalid.one("end", end.isoformat(), f"is before start {start.isoformat()}", "backfill")
     if (end - start).days > MAX_BACKFILL_DAYS:
@@ -134,12 +139,19 @@ def _candidates(
     low = datetime.combine(start, time(0), zone).astimezone(UTC) - MOVE_MARGIN
     high = datetime.combine(end + timedelta(days=1), time(0), zone).astimezone(UTC) + MOVE_MARGIN
     try:
-        calendar = calendar_for(snapshot, schedule, now)
-        found = [
-            c
-            for c in iter_candidates(schedule.timing, calendar, low, high)
-            if start <= c.business_date <= end
-        ]
+        narrow = f"split the range (at most {MAX_BACKFILL_FIRES} fires per backfill)"
+        budget = Budget("this backfill", narrow)
+        calendar = guarded(calendar_as_engine_sees_it(snapshot, schedule, now, low), budget)
+        found: list[Candidate] = []
+        due = 0
+        for c in iter_candidates(schedule.timing, calendar, low, high):
+            budget.check()
+            if start <= c.business_date <= end:
+                found.append(c)
+                due += c.skip is None and c.run_at <= now
+                if due > MAX_BACKFILL_FIRES:
+                    too_many = f"the range has more than {MAX_BACKFILL_FIRES} fires: split it"
+                    raise Invalid.one("end", end.isoformat(), too_many, "backfill")
     except (UnknownCalendar, InvalidCalendar, BeyondHorizon, ValueError) as exc:
         raise Conflict(f"cannot plan schedule {schedule.id} for {start}..{end}: {exc}") from None
     return found

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from itertools import islice
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -21,11 +20,11 @@ from jobsched.domain.calendars import (
     UnknownCalendar,
     month_days,
 )
-from jobsched.domain.model import Candidate, Schedule
-from jobsched.domain.planner import upcoming
+from jobsched.domain.model import Candidate
 from jobsched.domain.validation import RowInvalid
-from jobsched.engine import calendar_for, load_snapshot, validated
+from jobsched.engine import load_snapshot, validated
 from jobsched.service.errors import Invalid
+from jobsched.service.planning import plan
 from jobsched.service.schedules import find_row
 from jobsched.store import ledger
 
@@ -127,9 +126,19 @@ def calendar_view(
     candidates: list[Candidate] = []
     try:
         schedule, _ = validated(snapshot, row)
-        calendar = calendar_for(snapshot, schedule, now)
-        candidates = list(islice(_future(schedule, calendar, max(lo, now), hi), MAX_CANDIDATES + 1))
-    except (RowInvalid, UnknownCalendar, InvalidCalendar, BeyondHorizon, ValueError) as exc:
+        calendar, candidates = plan(
+            snapshot,
+            schedule,
+            now,
+            max(lo, now),
+            hi,
+            max_fires=MAX_CANDIDATES + 1,
+            max_skips=MAX_CANDIDATES + 1,
+            what=f"a calendar view of {months} month(s)",
+            narrow="show fewer months",
+        )
+        candidates = candidates[: MAX_CANDIDATES + 1]
+    except (RowInvalid, UnknownCalendar, InvalidCalendar, BeyondHorizon, ValueError, TypeError) as exc:
         view.problem = str(exc)
     view.truncated = len(candidates) > MAX_CANDIDATES or past_truncated
     candidates = candidates[:MAX_CANDIDATES]
@@ -143,13 +152,6 @@ def calendar_view(
         _place_past(days, entry, zone, view)
     view.months = [_month(days, m) for m in _month_starts(first, months)]
     return view
-
-
-def _future(schedule: Schedule, calendar: BusinessCalendar | None, after: datetime, until: datetime):  # noqa: ANN202
-    """The planner's view of what is to come, like planner.preview."""
-    if until <= after:
-        return iter(())
-    return upcoming(schedule, calendar, after, until)
 
 
 def ledger_in_range(
@@ -278,7 +280,7 @@ def _timing_text(row: dict) -> str:
     if kind == "cron":
         return f"cron {row['cron']} ({row['timezone']})"
     if kind == "session":
-        offset = int(row["offset_minutes"] or 0)
+        offset = row["offset_minutes"] if isinstance(row["offset_minutes"], int) else 0
         return f"session {row['session_event']}{offset:+d}m on {row['calendar']}"
     return (
         f"business day {row['business_day']} at {row['local_time']} ({row['timezone']}) on {row['calendar']}"
@@ -288,7 +290,7 @@ def _timing_text(row: dict) -> str:
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, TypeError, OSError):
         return ZoneInfo("UTC")
 
 

@@ -18,10 +18,12 @@ from jobsched.domain.calendars import (
     is_exchange_code,
 )
 from jobsched.domain.model import CalendarOverride, CustomCalendarSpec
-from jobsched.service.common import check_key, guarded_update, require_version, utc, valid_zone
+from jobsched.domain.validation import clip
+from jobsched.service.common import Page, check_key, guarded_update, require_version, valid_zone
 from jobsched.service.errors import Conflict, Invalid, NotFound, problems_from_validation
 from jobsched.service.models import CalendarInput, CalendarOut, ExchangeOut, OverrideInput, OverrideOut
-from jobsched.store.repository import parse_hhmm
+from jobsched.store.decode import problem_of, read_rows, readable
+from jobsched.store.repository import override_from_row, parse_hhmm
 from jobsched.store.schema import calendar_overrides, calendars, schedules
 
 KIND = "calendar"
@@ -41,10 +43,13 @@ def get_exchange(code: str, now: datetime) -> ExchangeOut:
     )
 
 
-def list_calendars(engine: sa.Engine, now: datetime) -> list[CalendarOut]:
+def list_calendars(
+    engine: sa.Engine, now: datetime, page: Page | None = None, base: str | None = None
+) -> list[CalendarOut]:
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(calendars).order_by(calendars.c.name)).mappings().all()
-        return [_out(conn, row, now) for row in rows]
+        rows = read_rows(conn, calendars, order_by=calendars.c.name)
+        found = [row for row in rows if base is None or row["base"] == base]
+        return [_out(conn, row, now) for row in (page or Page()).take(found)]
 
 
 def get_calendar(engine: sa.Engine, name: str, now: datetime) -> CalendarOut:
@@ -206,9 +211,10 @@ def _spec(fields: CalendarInput, overrides: list[CalendarOverride]) -> CustomCal
     )
 
 
-def _find(conn: sa.Connection, name: str) -> sa.RowMapping:
+def _find(conn: sa.Connection, name: str) -> dict[str, Any]:
     check_key(KIND, name, 100)
-    row = conn.execute(sa.select(calendars).where(calendars.c.name == name)).mappings().first()
+    rows = read_rows(conn, calendars, calendars.c.name == name)
+    row = rows[0] if rows else None
     if row is None:
         if is_exchange_code(name):
             raise Conflict(
@@ -218,40 +224,25 @@ def _find(conn: sa.Connection, name: str) -> sa.RowMapping:
     return row
 
 
-def _find_override(conn: sa.Connection, calendar: sa.RowMapping, day: date) -> sa.RowMapping:
-    row = (
-        conn.execute(
-            sa.select(calendar_overrides).where(
-                calendar_overrides.c.calendar_id == calendar["id"], calendar_overrides.c.day == day
-            )
-        )
-        .mappings()
-        .first()
+def _find_override(conn: sa.Connection, calendar: Mapping[str, Any], day: date) -> dict[str, Any]:
+    rows = read_rows(
+        conn,
+        calendar_overrides,
+        calendar_overrides.c.calendar_id == calendar["id"],
+        calendar_overrides.c.day == day,
     )
+    row = rows[0] if rows else None
     if row is None:
         raise NotFound(OVERRIDE, f"{calendar['name']}/{day.isoformat()}")
     return row
 
 
 def _overrides(conn: sa.Connection, calendar_id: int) -> list[CalendarOverride]:
-    rows = conn.execute(
-        sa.select(calendar_overrides)
-        .where(calendar_overrides.c.calendar_id == calendar_id)
-        .order_by(calendar_overrides.c.day)
-    ).mappings()
     result = []
-    for row in rows:
+    for row in _override_rows(conn, calendar_id):
         try:
-            result.append(
-                CalendarOverride(
-                    row["day"],
-                    row["kind"],
-                    row["reason"],
-                    parse_hhmm(row["open_time"]),
-                    parse_hhmm(row["close_time"]),
-                )
-            )
-        except ValueError:
+            result.append(override_from_row(row))
+        except (ValueError, TypeError):
             continue  # a hand-written bad override: shown as the calendar's problem, not used here
     return result
 
@@ -266,7 +257,7 @@ def _override_columns(override: CalendarOverride) -> dict[str, Any]:
     }
 
 
-def _override_out(row: sa.RowMapping) -> OverrideOut:
+def _override_out(row: Mapping[str, Any]) -> OverrideOut:
     return OverrideOut(
         day=row["day"],
         kind=row["kind"],
@@ -293,26 +284,42 @@ def _refuse_if_used(conn: sa.Connection, name: str, action: str) -> None:
         )
 
 
-def _out(conn: sa.Connection, row: sa.RowMapping, now: datetime) -> CalendarOut:
-    overrides = conn.execute(
-        sa.select(calendar_overrides)
-        .where(calendar_overrides.c.calendar_id == row["id"])
-        .order_by(calendar_overrides.c.day)
-    ).mappings()
-    problem = None
-    try:
-        _check_buildable(_validate(_row_fields(row)), _overrides(conn, row["id"]), now)
-    except Invalid as exc:
-        problem = exc.message
+def _out(conn: sa.Connection, row: dict[str, Any], now: datetime) -> CalendarOut:
+    """The row as stored; a row (or an override of it) that cannot be used names column and value."""
+    overrides = _override_rows(conn, row["id"])
+    problem = problem_of(row)
+    bad_overrides = [f"override {clip(o['day'])}: {why}" for o in overrides if (why := _override_problem(o))]
+    problem = problem or next(iter(bad_overrides), None)
+    if problem is None:
+        try:
+            _check_buildable(_validate(_row_fields(row)), _overrides(conn, row["id"]), now)
+        except Invalid as exc:
+            problem = exc.message
+        except (ValueError, TypeError) as exc:
+            problem = clip(str(exc))
+    data = readable(row)
     return CalendarOut(
-        **{
-            key: row[key] for key in ("id", "name", "base", "weekmask", "timezone", "open_time", "close_time")
-        },
-        description=row["description"],
-        version=row["version"],
-        created_at=utc(row["created_at"]),
-        updated_at=utc(row["updated_at"]),
-        overrides=[_override_out(item) for item in overrides],
+        **{key: data[key] for key in (*_SHOWN, "description")},
+        version=data["version"],
+        created_at=data["created_at"],
+        updated_at=data["updated_at"],
+        overrides=[_override_out(readable(item)) for item in overrides],
         problem=problem,
         schedules=_users(conn, row["name"]),
     )
+
+
+def _override_problem(row: dict[str, Any]) -> str | None:
+    try:
+        override_from_row(row)
+    except (ValueError, TypeError) as exc:
+        return clip(str(exc))
+    return None
+
+
+_SHOWN = ("id", "name", "base", "weekmask", "timezone", "open_time", "close_time")
+
+
+def _override_rows(conn: sa.Connection, calendar_id: int) -> list[dict[str, Any]]:
+    where = calendar_overrides.c.calendar_id == calendar_id
+    return read_rows(conn, calendar_overrides, where, order_by=calendar_overrides.c.day)

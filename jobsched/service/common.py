@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from functools import cache
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
+from jobsched.domain.validation import zone_problem
 from jobsched.service.errors import NotFound, VersionMismatch, VersionRequired
 
+T = TypeVar("T")
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on Postgres
 
 
@@ -42,18 +43,7 @@ def check_id(kind: str, row_id: int) -> int:
 
 
 def valid_zone(name: str) -> bool:
-    if name not in _zones():
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
-@cache
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones()) | {"UTC"}
+    return zone_problem(name) is None
 
 
 def hhmm(value: time | None) -> str | None:
@@ -103,3 +93,20 @@ def guarded_update(
     if current is None:
         raise NotFound(kind, key)
     raise VersionMismatch(kind, key, row["version"], current)
+
+
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class Page:
+    """limit/offset paging of a collection (lists are ordered by their key, so pages are stable)."""
+
+    limit: int = 2**31  # the service's callers (CLI, pages) take everything unless they ask for a page
+    offset: int = 0
+
+    def take(self, items: Sequence[T]) -> list[T]:
+        return list(items[self.offset : self.offset + self.limit])
+
+    def next_offset(self, total: int) -> int | None:
+        return self.offset + self.limit if self.offset + self.limit < total else None

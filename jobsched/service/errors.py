@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from jobsched.domain.validation import clip
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -16,6 +18,9 @@ class Problem:
     field: str
     value: Any
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", clip(self.value))  # errors quote at most a prefix
 
     def __str__(self) -> str:
         return f"{self.field}={self.value!r}: {self.message}"
@@ -59,7 +64,7 @@ class NotFound(ServiceError):
 
     def __init__(self, kind: str, key: object) -> None:
         self.kind, self.key = kind, key
-        super().__init__(f"{kind} {key!r} not found")
+        super().__init__(f"{kind} {clip(key)!r} not found")
 
 
 class Conflict(ServiceError):

@@ -8,8 +8,10 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from jobsched.domain.calendars import horizon_report
+from jobsched.domain.validation import clip
 from jobsched.service.common import utc
 from jobsched.service.models import CheckOut, HealthOut, HorizonOut, QuarantinedOut
+from jobsched.service.redact import redact_text
 from jobsched.store import repository, state
 from jobsched.store.schema import schedule_state, schedules
 
@@ -99,7 +101,10 @@ def _quarantined(conn: sa.Connection) -> list[QuarantinedOut]:
     ).mappings()
     return [
         QuarantinedOut(
-            schedule_id=r["schedule_id"], name=r["name"], error=r["error"], since=utc(r["error_at"])
+            schedule_id=r["schedule_id"],
+            name=r["name"],
+            error=redact_text(clip(r["error"])),
+            since=utc(r["error_at"]) if isinstance(r["error_at"], datetime) else None,
         )
         for r in rows
     ]

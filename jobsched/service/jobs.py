@@ -9,10 +9,13 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import ValidationError
 
+from jobsched.domain.validation import MAX_JSON_DEPTH, json_depth
 from jobsched.engine import check_job_definition
-from jobsched.service.common import check_key, guarded_update, require_version, utc
+from jobsched.service.common import Page, check_key, guarded_update, require_version
 from jobsched.service.errors import Conflict, Invalid, NotFound, Problem, problems_from_validation
 from jobsched.service.models import JobInput, JobOut
+from jobsched.service.redact import redact, redact_text
+from jobsched.store.decode import read_rows, readable
 from jobsched.store.repository import JobDefinition, job_definition_from_row
 from jobsched.store.schema import job_definitions, schedules
 
@@ -20,11 +23,18 @@ KIND = "job definition"
 MAX_PARAMS_CHARS = 100_000
 
 
-def list_jobs(engine: sa.Engine) -> list[JobOut]:
+def list_jobs(
+    engine: sa.Engine, page: Page | None = None, adapter: str | None = None, enabled: bool | None = None
+) -> list[JobOut]:
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(job_definitions).order_by(job_definitions.c.job_key)).mappings().all()
+        rows = read_rows(conn, job_definitions, order_by=job_definitions.c.job_key)
         users = _users(conn)
-    return [_out(row, users.get(row["job_key"], [])) for row in rows]
+    found = [
+        row
+        for row in rows
+        if (adapter is None or row["adapter"] == adapter) and (enabled is None or row["enabled"] is enabled)
+    ]
+    return [_out(row, users.get(row["job_key"], [])) for row in (page or Page()).take(found)]
 
 
 def get_job(engine: sa.Engine, job_key: str) -> JobOut:
@@ -113,7 +123,10 @@ def _check_adapter(job: JobDefinition) -> None:
     try:
         validate_params(job.adapter, job.params)
     except InvalidParams as exc:
-        problems = [Problem(f"params.{field}", value, message) for field, value, message in exc.problems]
+        problems = [
+            Problem(f"params.{field}", value, str(message).removeprefix("Value error, "))
+            for field, value, message in exc.problems
+        ]
         raise Invalid(problems or [Problem("params", job.params, str(exc))], KIND) from None
     try:
         check_job_definition(job)  # the engine's own acceptance check, whatever else it grows to test
@@ -133,16 +146,12 @@ def _columns(job: JobDefinition) -> dict[str, Any]:
     }
 
 
-def _find(conn: sa.Connection, job_key: str) -> sa.RowMapping:
+def _find(conn: sa.Connection, job_key: str) -> dict[str, Any]:
     check_key(KIND, job_key, 100)
-    row = (
-        conn.execute(sa.select(job_definitions).where(job_definitions.c.job_key == job_key))
-        .mappings()
-        .first()
-    )
-    if row is None:
+    rows = read_rows(conn, job_definitions, job_definitions.c.job_key == job_key)
+    if not rows:
         raise NotFound(KIND, job_key)
-    return row
+    return rows[0]
 
 
 def _users(conn: sa.Connection) -> dict[str, list[str]]:
@@ -163,33 +172,38 @@ def _refuse_if_used(conn: sa.Connection, job_key: str, action: str) -> None:
         )
 
 
-def _params_or_raw(row: sa.RowMapping) -> Any:
-    try:
-        return json.loads(row["params"] or "{}")
-    except json.JSONDecodeError:
-        return row["params"]
+def _params_or_raw(row: dict[str, Any]) -> Any:
+    raw = row["params"]
+    if isinstance(raw, str) and json_depth(raw) <= MAX_JSON_DEPTH:
+        try:
+            return json.loads(raw or "{}")
+        except ValueError:
+            pass
+    return raw
 
 
-def _out(row: sa.RowMapping, users: list[str]) -> JobOut:
+def _out(row: dict[str, Any], users: list[str]) -> JobOut:
+    """A row as it is, params with credentials redacted; a row the engine cannot use says why in `problem`."""
     problem = None
     params: dict[str, Any] | None = None
     try:
         job = job_definition_from_row(row)
-        params = job.params
+        params = redact(job.params)
         check_job_definition(job)
     except ValueError as exc:
-        problem = str(exc)
+        problem = redact_text(str(exc))
+    data = readable(row)
     return JobOut(
-        id=row["id"],
-        job_key=row["job_key"],
-        adapter=row["adapter"],
+        id=data["id"],
+        job_key=data["job_key"],
+        adapter=data["adapter"],
         params=params,
-        description=row["description"],
-        enabled=bool(row["enabled"]),
-        max_runtime_seconds=row["max_runtime_seconds"],
-        version=row["version"],
-        created_at=utc(row["created_at"]),
-        updated_at=utc(row["updated_at"]),
+        description=data["description"],
+        enabled=data["enabled"],
+        max_runtime_seconds=data.get("max_runtime_seconds"),
+        version=data["version"],
+        created_at=data["created_at"],
+        updated_at=data["updated_at"],
         problem=problem,
         schedules=users,
     )

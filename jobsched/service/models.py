@@ -8,15 +8,31 @@ import re
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from jobsched.domain.cron import CRON_HELP, DAY_MATCH_HELP
 from jobsched.domain.model import CronDayMatch, DstGap
-from jobsched.domain.validation import ScheduleFields
+from jobsched.domain.validation import (
+    EARLIEST_DAY,
+    KEY_MAX,
+    KEY_PATTERN,
+    LATEST_DAY,
+    ScheduleFields,
+    day_problem,
+    key_problem,
+)
 from jobsched.service.common import MAX_ID, bad_text
 
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+EARLIEST = datetime.combine(EARLIEST_DAY, time(), UTC)
+LATEST = datetime.combine(LATEST_DAY, time(), UTC)
 MAX_GRACE_SECONDS = 366 * 86400
 DST_GAP_HELP = (
     "A cron or local time that does not exist on a spring-forward day (02:30 in New York): 'shift' (default) "
@@ -31,13 +47,38 @@ def _clean_texts(value: Any) -> Any:
     return value
 
 
+def _key_field(**kwargs: Any) -> Any:
+    return Field(min_length=1, max_length=KEY_MAX, json_schema_extra={"pattern": KEY_PATTERN}, **kwargs)
+
+
+def _check_day(value: Any) -> Any:
+    """Dates come as 'YYYY-MM-DD' text (a number is not a date) within the documented range."""
+    if isinstance(value, date | datetime) and not isinstance(value, datetime):
+        day = value
+    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        day = date.fromisoformat(value)
+    else:
+        raise ValueError("a date 'YYYY-MM-DD'")
+    problem = day_problem(day)
+    if problem:
+        raise ValueError(problem)
+    return day
+
+
+Day = Annotated[
+    date,
+    BeforeValidator(_check_day),
+    Field(description=f"YYYY-MM-DD, from {EARLIEST_DAY} up to (not including) {LATEST_DAY}"),
+]
+
+
 class ScheduleInput(ScheduleFields):
     """A schedule as written through the API or CLI."""
 
     model_config = ConfigDict(extra="forbid", use_enum_values=False)
 
-    name: Annotated[str, Field(max_length=200, examples=["eod-prices-nyse"])]
-    job_key: Annotated[str, Field(max_length=100, examples=["eod_prices"])]
+    name: Annotated[str, _key_field(examples=["eod-prices-nyse"])]
+    job_key: Annotated[str, _key_field(examples=["eod_prices"])]
     cron: Annotated[str | None, Field(max_length=200, examples=["30 16 * * 1-5"], description=CRON_HELP)] = (
         None
     )
@@ -74,8 +115,10 @@ class ScheduleInput(ScheduleFields):
 
 
 def _all_optional(model: type[BaseModel], name: str, doc: str, with_version: bool = True) -> type[BaseModel]:
+    # Leaving a field out keeps it; null is only allowed where the field itself may be null (the schema says
+    # so, and a null for a required field is refused as the schema promises).
     fields: dict[str, Any] = {
-        field: (info.annotation | None, Field(default=None, description=info.description))
+        field: (info.annotation, Field(default=None, description=info.description))
         for field, info in model.model_fields.items()
     }
     if with_version:
@@ -106,32 +149,32 @@ class ScheduleOut(BaseModel):
     """A stored schedule row as it is (also when hand-written SQL made it invalid: see `problem`)."""
 
     id: int
-    name: str
-    job_key: str
-    kind: str
+    name: str | None = None
+    job_key: str | None = None
+    kind: str | None = None
     cron: str | None = Field(None, description=CRON_HELP)
-    cron_day_match: str = Field(description=DAY_MATCH_HELP)
+    cron_day_match: str | None = Field(None, description=DAY_MATCH_HELP)
     session_event: str | None = None
-    offset_minutes: int
+    offset_minutes: int | None = None
     business_day: int | None = None
     local_time: str | None = None
-    timezone: str
+    timezone: str | None = None
     calendar: str | None = None
-    holiday_rule: str
-    dst_gap: str = Field(description=DST_GAP_HELP)
-    dst_repeat: str
-    misfire_policy: str
-    misfire_grace_seconds: int
-    max_catchup: int
-    overlap_policy: str
-    enabled: bool
-    paused: bool
+    holiday_rule: str | None = None
+    dst_gap: str | None = Field(None, description=DST_GAP_HELP)
+    dst_repeat: str | None = None
+    misfire_policy: str | None = None
+    misfire_grace_seconds: int | None = None
+    max_catchup: int | None = None
+    overlap_policy: str | None = None
+    enabled: bool | None = None
+    paused: bool | None = None
     pause_reason: str | None = None
     start_at: datetime | None = None
     end_at: datetime | None = None
-    catchup_on_edit: bool
+    catchup_on_edit: bool | None = None
     description: str | None = None
-    version: int
+    version: int | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
     problem: str | None = Field(None, description="why the row as stored cannot be used, if it cannot")
@@ -141,7 +184,7 @@ class ScheduleOut(BaseModel):
 class JobInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    job_key: Annotated[str, Field(min_length=1, max_length=100, examples=["eod_prices"])]
+    job_key: Annotated[str, _key_field(examples=["eod_prices"])]
     adapter: Annotated[str, Field(min_length=1, max_length=100, examples=["demo_echo"])]
     params: dict[str, Any] = Field(default_factory=dict, description="the adapter's parameters")
     description: Annotated[str | None, Field(max_length=10000)] = None
@@ -160,7 +203,15 @@ class JobInput(BaseModel):
     def _storable(cls, value: Any) -> Any:
         return _clean_texts(value)
 
-    @field_validator("job_key", "adapter")
+    @field_validator("job_key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        problem = key_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("adapter")
     @classmethod
     def _trimmed(cls, value: str) -> str:
         if value != value.strip() or not value:
@@ -173,13 +224,13 @@ JobPatch = _all_optional(JobInput, "JobPatch", "Fields to change; needs the vers
 
 class JobOut(BaseModel):
     id: int
-    job_key: str
-    adapter: str
+    job_key: str | None = None
+    adapter: str | None = None
     params: dict[str, Any] | None = None
     description: str | None = None
-    enabled: bool
+    enabled: bool | None = None
     max_runtime_seconds: int | None = None
-    version: int
+    version: int | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
     problem: str | None = None
@@ -187,12 +238,16 @@ class JobOut(BaseModel):
 
 
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
-NAME = r"^[A-Za-z0-9_.\-]+$"
 
 
 def _pattern(pattern: str, **kwargs: Any) -> Any:
     """Document the pattern in OpenAPI; the validators below say what is wrong in words."""
     return Field(json_schema_extra={"pattern": pattern}, **kwargs)
+
+
+def _session_order(open_time: str | None, close_time: str | None) -> None:
+    if open_time and close_time and time.fromisoformat(close_time) <= time.fromisoformat(open_time):
+        raise ValueError(f"close_time: must be after open_time {open_time} (sessions do not span midnight)")
 
 
 def _check(pattern: str, value: str | None, explain: str) -> str | None:
@@ -207,7 +262,7 @@ class CalendarInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, _pattern(NAME, min_length=1, max_length=100, examples=["ops-uk"])]
+    name: Annotated[str, _key_field(examples=["ops-uk"])]
     base: Annotated[str | None, Field(max_length=20, examples=["XLON"])] = None
     weekmask: Annotated[str, _pattern(r"^[01]{7}$", description="Mon..Sun, 1 = normally open")] = "1111100"
     timezone: Annotated[str, Field(max_length=64)] = "UTC"
@@ -223,7 +278,9 @@ class CalendarInput(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        _check(NAME, value, "letters, digits, '_', '-' and '.' only (it appears in URLs)")
+        problem = key_problem(value)
+        if problem:
+            raise ValueError(problem)
         if value.lower() == "exchanges":
             raise ValueError("'exchanges' is reserved (the API lists exchange calendars there)")
         return value
@@ -238,6 +295,11 @@ class CalendarInput(BaseModel):
     def _times(cls, value: str) -> str:
         return _check(HHMM, value, "a local time 'HH:MM' (00:00 to 23:59)") or value
 
+    @model_validator(mode="after")
+    def _opens_before_close(self) -> CalendarInput:
+        _session_order(self.open_time, self.close_time)
+        return self
+
 
 CalendarPatch = _all_optional(CalendarInput, "CalendarPatch", "Fields to change; needs the version you read.")
 
@@ -245,7 +307,7 @@ CalendarPatch = _all_optional(CalendarInput, "CalendarPatch", "Fields to change;
 class OverrideInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    day: date
+    day: Day
     kind: Annotated[str, _pattern(r"^(holiday|session)$", examples=["holiday"])]
     reason: Annotated[str, Field(min_length=1, max_length=2000, examples=["company offsite"])]
     open_time: Annotated[str | None, _pattern(HHMM)] = None
@@ -268,36 +330,34 @@ class OverrideInput(BaseModel):
     def _times(cls, value: str | None) -> str | None:
         return _check(HHMM, value, "a local time 'HH:MM' (00:00 to 23:59)")
 
-    @field_validator("day")
-    @classmethod
-    def _day_range(cls, value: date) -> date:
-        if not EARLIEST.date() <= value < LATEST.date():
-            raise ValueError("must be between 1970-01-01 and 2200-01-01")
-        return value
+    @model_validator(mode="after")
+    def _opens_before_close(self) -> OverrideInput:
+        _session_order(self.open_time, self.close_time)
+        return self
 
 
 OverridePatch = _all_optional(OverrideInput, "OverridePatch", "Fields to change; needs the version you read.")
 
 
 class OverrideOut(BaseModel):
-    day: date
-    kind: str
-    reason: str
+    day: date | None = None
+    kind: str | None = None
+    reason: str | None = None
     open_time: str | None = None
     close_time: str | None = None
-    version: int
+    version: int | None = None
 
 
 class CalendarOut(BaseModel):
     id: int
-    name: str
+    name: str | None = None
     base: str | None = None
-    weekmask: str
-    timezone: str
-    open_time: str
-    close_time: str
+    weekmask: str | None = None
+    timezone: str | None = None
+    open_time: str | None = None
+    close_time: str | None = None
     description: str | None = None
-    version: int
+    version: int | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
     overrides: list[OverrideOut] = Field(default_factory=list)
@@ -383,7 +443,7 @@ class ResumeInput(BaseModel):
 class TriggerInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    business_date: date | None = Field(None, description="default: today in the schedule's time zone")
+    business_date: Day | None = Field(None, description="default: today in the schedule's time zone")
 
 
 class TriggerOut(BaseModel):
@@ -399,8 +459,8 @@ class TriggerOut(BaseModel):
 class BackfillInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    start: date = Field(description="first business date (in the schedule's zone), inclusive")
-    end: date = Field(description="last date, inclusive; not after today")
+    start: Day = Field(description="first business date (in the schedule's zone), inclusive")
+    end: Day = Field(description="last date, inclusive; not after today")
     dry_run: bool = Field(False, description="plan only, queue nothing")
 
 
@@ -438,10 +498,12 @@ class QuarantinedOut(BaseModel):
 
 
 class HealthOut(BaseModel):
+    """Callers that may not read (JOBSCHED_API_OPEN_READS=false, no token) get `ok` and `checked_at` only."""
+
     ok: bool
     checked_at: datetime
-    database: CheckOut
-    engine: CheckOut
+    database: CheckOut | None = None
+    engine: CheckOut | None = None
     last_tick_at: datetime | None = None
     quarantined: list[QuarantinedOut] = Field(default_factory=list)
     calendars: list[HorizonOut] = Field(default_factory=list)

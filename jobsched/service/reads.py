@@ -13,10 +13,11 @@ from jobsched.domain import planner
 from jobsched.domain.calendars import BeyondHorizon, InvalidCalendar, UnknownCalendar
 from jobsched.domain.model import FireStatus, Schedule, SkipReason
 from jobsched.domain.validation import RowInvalid
-from jobsched.engine import Snapshot, calendar_for, load_snapshot, validated
+from jobsched.engine import Snapshot, load_snapshot, validated
 from jobsched.service.actions import fire_out
 from jobsched.service.errors import Conflict, Invalid
 from jobsched.service.models import EARLIEST, LATEST, LedgerEntryOut, LedgerPage, PreviewOut
+from jobsched.service.planning import plan
 from jobsched.service.schedules import find_row, validate_schedule
 from jobsched.store import ledger
 
@@ -24,9 +25,12 @@ MAX_PREVIEW = 500
 MAX_PAGE = 500
 
 
-def preview_saved(engine: sa.Engine, ref: int | str, count: int, after: datetime) -> PreviewOut:
+def preview_saved(
+    engine: sa.Engine, ref: int | str, count: int, after: datetime, now: datetime | None = None
+) -> PreviewOut:
     """The next `count` fires of a stored schedule after `after`, with the skips in between."""
     after = _check_preview_args(count, after)
+    now = now or datetime.now(UTC)
     with engine.connect() as conn:
         row = find_row(conn, ref)
         snapshot = load_snapshot(conn)
@@ -36,27 +40,45 @@ def preview_saved(engine: sa.Engine, ref: int | str, count: int, after: datetime
         raise Conflict(
             f"schedule {row['id']} cannot be planned as stored: {exc}; fix the row first"
         ) from None
-    return _preview(snapshot, schedule, count, after, row["id"])
+    return _preview(snapshot, schedule, count, after, now, row["id"])
 
 
-def preview_draft(engine: sa.Engine, data: Mapping[str, Any], count: int, after: datetime) -> PreviewOut:
+def preview_draft(
+    engine: sa.Engine, data: Mapping[str, Any], count: int, after: datetime, now: datetime | None = None
+) -> PreviewOut:
     """Preview an unsaved schedule (name and job_key may be left out); nothing is written."""
     after = _check_preview_args(count, after)
+    now = now or datetime.now(UTC)
     with engine.connect() as conn:
-        _, schedule = validate_schedule(conn, data, after, draft=True)
+        _, schedule = validate_schedule(conn, data, min(after, now), draft=True)
         snapshot = load_snapshot(conn)
-    return _preview(snapshot, schedule, count, after, None)
+    return _preview(snapshot, schedule, count, after, now, None)
 
 
 def _preview(
-    snapshot: Snapshot, schedule: Schedule, count: int, after: datetime, schedule_id: int | None
+    snapshot: Snapshot,
+    schedule: Schedule,
+    count: int,
+    after: datetime,
+    now: datetime,
+    schedule_id: int | None,
 ) -> PreviewOut:
+    """The planner's path shared with the calendar view (service.planning), so both show the same."""
     zone = ZoneInfo(schedule.timing.timezone)
     try:
-        calendar = calendar_for(snapshot, schedule, after)
         # Paused, every fire is a skip: stop after `count` of them rather than scanning years ahead.
         max_skips = count if schedule.paused else planner_max_skips(count)
-        candidates = planner.preview(schedule, calendar, after, count, max_skips)
+        _, candidates = plan(
+            snapshot,
+            schedule,
+            now,
+            after,
+            after + planner.PREVIEW_SPAN,
+            max_fires=count,
+            max_skips=max_skips,
+            what=f"a preview of {count} fires",
+            narrow="ask for fewer (count) or fix the schedule's calendar and holiday rule",
+        )
     except (UnknownCalendar, InvalidCalendar, BeyondHorizon, ValueError, OverflowError) as exc:
         raise Conflict(f"cannot plan this schedule after {after.isoformat()}: {exc}") from None
     return PreviewOut(

@@ -13,11 +13,12 @@ from pydantic import ValidationError
 
 from jobsched.domain.calendars import InvalidCalendar, UnknownCalendar, is_exchange_code
 from jobsched.domain.model import FireStatus, Schedule
-from jobsched.domain.validation import RowInvalid
+from jobsched.domain.validation import RowInvalid, clip
 from jobsched.engine import Snapshot, calendar_for, load_snapshot, validated
-from jobsched.service.common import check_id, check_key, guarded_update, hhmm, require_version, utc
+from jobsched.service.common import Page, check_id, check_key, guarded_update, hhmm, require_version
 from jobsched.service.errors import Conflict, Invalid, NotFound, problems_from_validation
 from jobsched.service.models import PauseInput, ScheduleInput, ScheduleOut
+from jobsched.store.decode import read_rows, readable
 from jobsched.store.schema import fire_ledger, schedule_state, schedules
 
 KIND = "schedule"
@@ -25,10 +26,14 @@ _NOT_EDITABLE = {"id", "created_at", "updated_at", "version"}
 COLUMNS = [column.name for column in schedules.columns if column.name not in _NOT_EDITABLE]
 
 
-def list_schedules(engine: sa.Engine) -> list[ScheduleOut]:
+def list_schedules(engine: sa.Engine, page: Page | None = None, **filters: Any) -> list[ScheduleOut]:
+    """Every schedule (bad rows included, with their problem), optionally filtered by column values:
+    job_key, calendar, enabled, paused."""
     with engine.connect() as conn:
         snapshot = load_snapshot(conn)
-    return [to_out(snapshot, row) for row in snapshot.schedule_rows]
+    wanted = {key: value for key, value in filters.items() if value is not None}
+    rows = [row for row in snapshot.schedule_rows if all(row.get(k) == v for k, v in wanted.items())]
+    return [to_out(snapshot, row) for row in (page or Page()).take(rows)]
 
 
 def get_schedule(engine: sa.Engine, ref: int | str) -> ScheduleOut:
@@ -131,14 +136,14 @@ def validate_schedule(
     A draft (preview of an unsaved row) may leave out name and job_key."""
     snapshot = load_snapshot(conn)
     data = _canonical_calendar(dict(data))
-    if draft:
-        data.setdefault("name", "draft")
+    if draft and data.get("name") is None:
+        data["name"] = "draft"
     context = {
         "known_calendars": snapshot.known_calendars,
         "known_jobs": None if draft and not data.get("job_key") else snapshot.known_jobs,
     }
-    if draft:
-        data.setdefault("job_key", "draft")
+    if draft and data.get("job_key") is None:
+        data["job_key"] = "draft"
     try:
         fields = ScheduleInput.model_validate(data, context=context)
     except ValidationError as exc:
@@ -172,16 +177,16 @@ def to_columns(fields: ScheduleInput) -> dict[str, Any]:
 
 
 def to_out(snapshot: Snapshot, row: Mapping[str, Any]) -> ScheduleOut:
+    """The row as stored; a row that cannot be used (or read) names its column and value in `problem`."""
     problem = None
     try:
         validated(snapshot, row)
-    except (RowInvalid, KeyError, ValueError) as exc:
-        problem = str(exc)
+    except (RowInvalid, KeyError, ValueError, TypeError, OverflowError, RecursionError) as exc:
+        problem = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {clip(str(exc))}"
     stored = snapshot.states.get(row["id"])
-    data = {key: row[key] for key in row.keys()}  # noqa: SIM118 - RowMapping or dict
-    for column in ("start_at", "end_at", "created_at", "updated_at"):
-        data[column] = utc(data[column])
-    return ScheduleOut(**data, problem=problem, quarantined=stored.error if stored else None)
+    return ScheduleOut(
+        **readable(dict(row)), problem=problem, quarantined=clip(stored.error) if stored else None
+    )
 
 
 def find_row(conn: sa.Connection, ref: int | str) -> dict[str, Any]:
@@ -192,10 +197,10 @@ def find_row(conn: sa.Connection, ref: int | str) -> dict[str, Any]:
         condition = schedules.c.id == check_id(KIND, ref)
     else:
         condition = schedules.c.name == check_key(KIND, ref)
-    row = conn.execute(sa.select(schedules).where(condition)).mappings().first()
-    if row is None:
+    rows = read_rows(conn, schedules, condition)
+    if not rows:
         raise NotFound(KIND, ref)
-    return dict(row)
+    return rows[0]
 
 
 def _current_version(conn: sa.Connection, schedule_id: int) -> int:

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from jobsched.api.render import calendar_page
@@ -87,7 +88,12 @@ def test_route_and_paused_banner(sqlite_client: TestClient, sqlite_nyse: dict[st
 
 def test_names_are_escaped(sqlite_client: TestClient) -> None:
     ok(sqlite_client.post("/jobs", json={"job_key": "j", "adapter": "demo_echo"}, headers=AUTH), 201)
-    body = {"name": "<script>alert(1)</script>", "job_key": "j", "cron": "0 1 * * *"}
+    body = {"name": "to-be-renamed", "job_key": "j", "cron": "0 1 * * *"}
     created = ok(sqlite_client.post("/schedules", json=body, headers=AUTH), 201)
+    # The API refuses such a name (keys are a safe character set); SQL can still write one.
+    with sqlite_client.app.state.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE schedules SET name = '<script>alert(1)</script>'"))
     page = sqlite_client.get(f"/schedules/{created['id']}/calendar").text
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    index = sqlite_client.get("/").text
+    assert "<script>alert(1)</script>" not in index and "&lt;script&gt;" in index

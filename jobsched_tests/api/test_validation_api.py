@@ -43,7 +43,7 @@ BAD_SCHEDULES: list[tuple[dict[str, Any], str, Any, str]] = [
     ({"max_catchup": 0}, "max_catchup", 0, "between 1 and 1000"),
     ({"offset_minutes": 5000}, "offset_minutes", 5000, "-1440"),
     ({"local_time": "25:00", "kind": "business_day", "business_day": 1}, "local_time", "25:00", "time"),
-    ({"name": "x" * 201}, "name", "x" * 201, "at most 200"),
+    ({"name": "x" * 101}, "name", "x" * 101, "at most 100"),
     ({"name": "   "}, "name", "   ", "empty"),
     ({"description": "nul\x00byte"}, "description", "nul\x00byte", "NUL"),
     ({"start_at": "2500-01-01T00:00:00Z"}, "start_at", "2500-01-01T00:00:00Z", "2200"),

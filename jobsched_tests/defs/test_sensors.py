@@ -46,7 +46,7 @@ def instance() -> Iterator[DagsterInstance]:
 
 
 def add_due_schedule(
-    engine: sa.Engine, name: str = "hourly at this minute", watermark: datetime | None = None, **columns: str
+    engine: sa.Engine, name: str = "hourly-at-this-minute", watermark: datetime | None = None, **columns: str
 ) -> int:
     minute = utc_now().replace(second=0, microsecond=0)
     # fires at this minute of every hour: due now, and no second fire appears while the test runs

@@ -34,12 +34,18 @@ class HttpParams(AdapterParams):
 def check_template(value: str, **fields: Any) -> str:
     """A URL/file template with {date:%Y%m%d}-style placeholders; fails naming an unknown placeholder."""
     known = {"date", *fields}
-    for _, name, _, _ in string.Formatter().parse(value):
-        if name is not None and name.split(".")[0].split("[")[0] not in known:
-            raise ValueError(
-                f"unknown placeholder {{{name}}}; use {', '.join('{' + k + '}' for k in sorted(known))}"
-            )
-    value.format(date=date(2026, 1, 2), **{k: "x" for k in fields})
+    use = ", ".join("{" + k + "}" for k in sorted(known))
+    try:
+        parsed = list(string.Formatter().parse(value))
+    except ValueError as exc:
+        raise ValueError(f"not a valid template ({exc}); use {use}") from None
+    for _, name, _, _ in parsed:
+        if name is not None and name not in known:
+            raise ValueError(f"unknown placeholder {{{name}}} (no attribute or index lookups); use {use}")
+    try:
+        value.format(date=date(2026, 1, 2), **{k: "x" for k in fields})
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        raise ValueError(f"not a valid template ({exc}); use {use}") from None
     return value
 
 

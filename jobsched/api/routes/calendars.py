@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from jobsched.api.auth import require_read, require_write
-from jobsched.api.deps import IfMatch, etag, get_engine, now, versioned
+from jobsched.api.deps import PAGED, IfMatch, Limit, Offset, etag, get_engine, now, page, paged, versioned
 from jobsched.api.responses import ERRORS, WRITE_ERRORS
 from jobsched.service import calendars as service
 from jobsched.service.models import (
@@ -43,15 +44,23 @@ def get_exchange(code: Annotated[str, Path(max_length=20)]) -> ExchangeOut:
     return service.get_exchange(code, now())
 
 
-@router.get("", dependencies=Read)
-def list_calendars(engine: Engine) -> list[CalendarOut]:
-    return service.list_calendars(engine, now())
+@router.get("", dependencies=Read, responses=PAGED)
+def list_calendars(
+    engine: Engine,
+    response: Response,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    base: Annotated[str | None, Query(max_length=20, description="exchange code it is based on")] = None,
+) -> list[CalendarOut]:
+    """Custom calendars by name, bad rows included (see `problem`)."""
+    found = service.list_calendars(engine, now(), page(limit, offset), base)
+    return paged(found, limit, offset, response)
 
 
 @router.post("", status_code=201, dependencies=Write, responses=WRITE_ERRORS)
 def create_calendar(body: CalendarInput, engine: Engine, response: Response) -> CalendarOut:
     created = service.create_calendar(engine, body.model_dump(), now())
-    response.headers["Location"] = f"/calendars/{created.name}"
+    response.headers["Location"] = f"/calendars/{quote(created.name or '', safe='')}"
     etag(response, created.version)
     return created
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from jobsched.api.auth import require_read, require_write
-from jobsched.api.deps import IfMatch, etag, get_engine, versioned
+from jobsched.api.deps import PAGED, IfMatch, Limit, Offset, etag, get_engine, page, paged, versioned
 from jobsched.api.responses import ERRORS, WRITE_ERRORS
 from jobsched.service import jobs as service
 from jobsched.service.models import JobInput, JobOut, JobPatch
@@ -20,15 +21,23 @@ Read = [Depends(require_read)]
 Write = [Depends(require_write)]
 
 
-@router.get("/jobs", dependencies=Read)
-def list_jobs(engine: Engine) -> list[JobOut]:
-    return service.list_jobs(engine)
+@router.get("/jobs", dependencies=Read, responses=PAGED)
+def list_jobs(
+    engine: Engine,
+    response: Response,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    adapter: Annotated[str | None, Query(max_length=100)] = None,
+    enabled: bool | None = None,
+) -> list[JobOut]:
+    """Job definitions by key, bad rows included (see `problem`); credentials in params are redacted."""
+    return paged(service.list_jobs(engine, page(limit, offset), adapter, enabled), limit, offset, response)
 
 
 @router.post("/jobs", status_code=201, dependencies=Write, responses=WRITE_ERRORS)
 def create_job(body: JobInput, engine: Engine, response: Response) -> JobOut:
     created = service.create_job(engine, body.model_dump())
-    response.headers["Location"] = f"/jobs/{created.job_key}"
+    response.headers["Location"] = f"/jobs/{quote(created.job_key or '', safe='')}"
     etag(response, created.version)
     return created
 

@@ -31,7 +31,7 @@ def _month(text: str) -> date:
 
 
 @router.get("/", response_class=HTMLResponse, dependencies=[Depends(require_read)])
-def index(engine: Engine) -> HTMLResponse:
+def schedules_page(engine: Engine) -> HTMLResponse:
     """Every schedule: state, next fire (local and UTC), last outcome and its Dagster run, skips of the last
     24 hours with their reasons, problems."""
     at = now()
@@ -41,7 +41,7 @@ def index(engine: Engine) -> HTMLResponse:
 @router.get(
     "/schedules/{schedule_id}/calendar", response_class=HTMLResponse, dependencies=[Depends(require_read)]
 )
-def calendar(
+def schedule_calendar_page(
     schedule_id: ScheduleId,
     engine: Engine,
     months: Annotated[int, Query(ge=1, le=MAX_MONTHS)] = 3,

@@ -9,7 +9,19 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Body, Depends, Query, Response
 
 from jobsched.api.auth import require_read, require_write
-from jobsched.api.deps import IfMatch, ScheduleId, etag, get_engine, now, versioned
+from jobsched.api.deps import (
+    PAGED,
+    IfMatch,
+    Limit,
+    Offset,
+    ScheduleId,
+    etag,
+    get_engine,
+    now,
+    page,
+    paged,
+    versioned,
+)
 from jobsched.api.responses import ERRORS, WRITE_ERRORS
 from jobsched.domain.model import FireStatus, SkipReason
 from jobsched.service import actions, reads
@@ -37,9 +49,22 @@ Count = Annotated[int, Query(ge=1, le=reads.MAX_PREVIEW, description="how many f
 After = Annotated[datetime | None, Query(description="start after this instant (default: now); naive = UTC")]
 
 
-@router.get("", dependencies=Read)
-def list_schedules(engine: Engine) -> list[ScheduleOut]:
-    return service.list_schedules(engine)
+@router.get("", dependencies=Read, responses=PAGED)
+def list_schedules(
+    engine: Engine,
+    response: Response,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    job_key: Annotated[str | None, Query(max_length=100)] = None,
+    calendar: Annotated[str | None, Query(max_length=100)] = None,
+    enabled: bool | None = None,
+    paused: bool | None = None,
+) -> list[ScheduleOut]:
+    """Schedules by id, bad rows included (see `problem`); filters match column values exactly."""
+    found = service.list_schedules(
+        engine, page(limit, offset), job_key=job_key, calendar=calendar, enabled=enabled, paused=paused
+    )
+    return paged(found, limit, offset, response)
 
 
 @router.post("", status_code=201, dependencies=Write, responses=WRITE_ERRORS)
@@ -55,7 +80,7 @@ def preview_draft(
     body: Annotated[ScheduleDraft, Body()], engine: Engine, count: Count = 10, after: After = None
 ) -> PreviewOut:
     """Preview an unsaved schedule: the next fires with the skips in between. Nothing is written."""
-    return reads.preview_draft(engine, body.model_dump(exclude_unset=True), count, after or now())
+    return reads.preview_draft(engine, body.model_dump(exclude_unset=True), count, after or now(), now())
 
 
 @router.get("/{schedule_id}", dependencies=Read)
@@ -92,7 +117,9 @@ def delete_schedule(
 
 
 @router.post("/{schedule_id}/pause", dependencies=Write, responses=WRITE_ERRORS)
-def pause(schedule_id: ScheduleId, body: PauseInput, engine: Engine, response: Response) -> ScheduleOut:
+def pause_schedule(
+    schedule_id: ScheduleId, body: PauseInput, engine: Engine, response: Response
+) -> ScheduleOut:
     """Fires while paused are recorded as `paused` skips; resuming never replays them."""
     updated = service.pause_schedule(engine, schedule_id, body.reason, body.version)
     etag(response, updated.version)
@@ -100,7 +127,7 @@ def pause(schedule_id: ScheduleId, body: PauseInput, engine: Engine, response: R
 
 
 @router.post("/{schedule_id}/resume", dependencies=Write, responses=WRITE_ERRORS)
-def resume(
+def resume_schedule(
     schedule_id: ScheduleId, engine: Engine, response: Response, body: ResumeInput | None = None
 ) -> ScheduleOut:
     updated = service.resume_schedule(engine, schedule_id, body.version if body else None)
@@ -109,25 +136,27 @@ def resume(
 
 
 @router.post("/{schedule_id}/trigger", status_code=202, dependencies=Write, responses=WRITE_ERRORS)
-def trigger(schedule_id: ScheduleId, engine: Engine, body: TriggerInput | None = None) -> TriggerOut:
+def trigger_schedule(schedule_id: ScheduleId, engine: Engine, body: TriggerInput | None = None) -> TriggerOut:
     """A manual fire now: a ledger entry the engine sensor turns into a run tagged jobsched/trigger=manual."""
     return actions.trigger_now(engine, schedule_id, now(), body.business_date if body else None)
 
 
 @router.post("/{schedule_id}/backfill", status_code=202, dependencies=Write, responses=WRITE_ERRORS)
-def backfill(schedule_id: ScheduleId, body: BackfillInput, engine: Engine) -> BackfillOut:
+def backfill_schedule(schedule_id: ScheduleId, body: BackfillInput, engine: Engine) -> BackfillOut:
     """Queue the fires the calendar allows for business dates start..end (tagged backfill). Fires already in
     the ledger are reported, never queued again."""
     return actions.backfill(engine, schedule_id, body.start, body.end, now(), body.dry_run)
 
 
 @router.get("/{schedule_id}/preview", dependencies=Read)
-def preview(schedule_id: ScheduleId, engine: Engine, count: Count = 10, after: After = None) -> PreviewOut:
-    return reads.preview_saved(engine, schedule_id, count, after or now())
+def preview_schedule(
+    schedule_id: ScheduleId, engine: Engine, count: Count = 10, after: After = None
+) -> PreviewOut:
+    return reads.preview_saved(engine, schedule_id, count, after or now(), now())
 
 
 @router.get("/{schedule_id}/fires", dependencies=Read)
-def fires(
+def list_fires(
     schedule_id: ScheduleId,
     engine: Engine,
     status: FireStatus | None = None,
