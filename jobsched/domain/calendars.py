@@ -10,6 +10,7 @@ This module is the entry point: resolve a calendar by name, report data horizons
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -41,6 +42,7 @@ __all__ = [
     "InvalidCalendar",
     "NotASession",
     "UnknownCalendar",
+    "calendar_fingerprint",
     "custom_calendar",
     "exchange_calendar",
     "exchange_window",
@@ -152,6 +154,35 @@ def resolve_calendar(
     if spec is None:
         raise UnknownCalendar(name)
     return custom_calendar(spec, now)
+
+
+def calendar_fingerprint(
+    name: str | None, customs: Mapping[str, CustomCalendarSpec], errors: Iterable[str], now: datetime
+) -> str:
+    """Changes whenever what the calendar answers may change: its data window (the year change, a newer
+    exchange-calendars release), a custom calendar's row or overrides, or the name becoming (un)known.
+    Cheap: no calendar is built."""
+    if name is None:
+        return "-"
+    if name in set(errors):
+        return f"!{name}"
+    if is_exchange_code(name):
+        first, last = exchange_window(xcals.resolve_alias(name), now)
+        return f"{name}:{first}..{last}:{xcals.__version__}"
+    spec = customs.get(name)
+    if spec is None:
+        return f"?{name}"
+    base = _base_fingerprint(spec.base, now)
+    content = repr((spec.weekmask, spec.timezone, spec.open_time, spec.close_time, tuple(spec.overrides)))
+    digest = hashlib.sha1(content.encode()).hexdigest()[:16]
+    return f"{name}:{digest}:{base}"[:300]
+
+
+def _base_fingerprint(base: str | None, now: datetime) -> str:
+    if base is None or not is_exchange_code(base):
+        return str(base)
+    first, last = exchange_window(xcals.resolve_alias(base), now)
+    return f"{base}:{first}..{last}"
 
 
 @dataclass(frozen=True)

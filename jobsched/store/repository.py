@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
@@ -63,9 +64,22 @@ def job_definition_rows(conn: sa.Connection) -> list[sa.RowMapping]:
     return list(conn.execute(sa.select(job_definitions).order_by(job_definitions.c.job_key)).mappings())
 
 
-def schedule_rows(conn: sa.Connection) -> list[dict[str, Any]]:
-    rows = conn.execute(sa.select(schedules).order_by(schedules.c.id)).mappings()
-    return [_with_utc(dict(row)) for row in rows]
+def schedule_rows(conn: sa.Connection, ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
+    """Every schedule row, or only those with the given ids (fetched in chunks)."""
+    if ids is None:
+        rows = conn.execute(sa.select(schedules).order_by(schedules.c.id)).mappings()
+        return [_with_utc(dict(row)) for row in rows]
+    wanted = sorted(set(ids))
+    result: list[dict[str, Any]] = []
+    for start in range(0, len(wanted), 5000):
+        chunk = wanted[start : start + 5000]
+        query = sa.select(schedules).where(schedules.c.id.in_(chunk)).order_by(schedules.c.id)
+        result += [_with_utc(dict(row)) for row in conn.execute(query).mappings()]
+    return result
+
+
+def schedule_calendar_names(conn: sa.Connection) -> set[str | None]:
+    return set(conn.execute(sa.select(schedules.c.calendar).distinct()).scalars())
 
 
 def _with_utc(row: dict[str, Any]) -> dict[str, Any]:
