@@ -39,7 +39,11 @@ hour = (datetime.now(UTC).hour + 12) % 24
 cals = [None if c == "None" else c for c in sys.argv[4].split(",")]
 with engine.begin() as conn:
     conn.execute(sa.text("INSERT INTO job_definitions (job_key, adapter) VALUES ('demo', 'demo_echo')"))
-    rows = [{"n": f"s{i}", "c": f"{i % 60} {hour} * * 1-5", "cal": cals[i % len(cals)]} for i in range(size)]
+    cron = sys.argv[5] if len(sys.argv) > 5 else ""
+    rows = [
+        {"n": f"s{i}", "c": cron or f"{i % 60} {hour} * * 1-5", "cal": None if cron else cals[i % len(cals)]}
+        for i in range(size)
+    ]
     for start in range(0, size, 5000):
         conn.execute(
             sa.text("INSERT INTO schedules (name, job_key, cron, calendar) VALUES (:n, 'demo', :c, :cal)"),
@@ -109,6 +113,30 @@ print(json.dumps(out))
 """
 
 
+BURST = r"""
+import json, sys, time
+from datetime import timedelta
+import sqlalchemy as sa
+from jobsched.engine import tick
+from jobsched.store.rows import utc_now
+
+class NoRuns:
+    def run_id_for_key(self, run_key): return None
+    def has_active_run(self, job_key): return False
+
+engine = sa.create_engine(sys.argv[1])
+now = utc_now().replace(second=0, microsecond=0) + timedelta(minutes=1)
+tick(engine, now, NoRuns())  # plans every row; the next minute is the burst
+started_cpu, started = time.process_time(), time.perf_counter()
+result = tick(engine, now + timedelta(minutes=1), NoRuns())
+print(json.dumps({
+    "burst_requests": len(result.requests),
+    "burst_wall": round(time.perf_counter() - started, 3),
+    "burst_cpu": round(time.process_time() - started_cpu, 3),
+}))
+"""
+
+
 def _python_for(code: Path) -> tuple[str, dict[str, str]]:
     env = dict(os.environ, PYTHONPATH=str(code))
     return sys.executable, env
@@ -154,6 +182,16 @@ def measure(code: Path, backend: str, size: int, ledger_rows: int, workdir: Path
             drop()  # type: ignore[operator]
 
 
+def burst(code: Path, backend: str, size: int, workdir: Path, label: str) -> dict:
+    url, drop = _database(backend, workdir, label)
+    try:
+        _run(code, SETUP, url, str(size), "0", "None", "* * * * *")
+        return json.loads(_run(code, BURST, url))
+    finally:
+        if drop:
+            drop()  # type: ignore[operator]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
@@ -161,7 +199,19 @@ def main() -> None:
     parser.add_argument("--baseline-code", default="", help="a checkout whose tick is the baseline")
     parser.add_argument("--baseline-sizes", default="1000")
     parser.add_argument("--ledger-rows", type=int, default=0)
+    parser.add_argument("--burst", type=int, default=0, help="instead: N fires due at one instant, one tick")
     args = parser.parse_args()
+    if args.burst:
+        codes = [("baseline", Path(args.baseline_code))] if args.baseline_code else []
+        with tempfile.TemporaryDirectory() as tmp:
+            for backend in args.backends.split(","):
+                for label, code in [*codes, ("this", ROOT)]:
+                    figures = burst(code, backend, args.burst, Path(tmp), f"burst{label}")
+                    print(f"{label:<9} {backend:<9} {args.burst} fires due at once: tick returned "
+                          f"{figures['burst_requests']} requests after {figures['burst_wall']} s "
+                          f"(CPU {figures['burst_cpu']} s)", flush=True)
+                    print("JSON " + json.dumps({"code": label, "backend": backend, **figures}), flush=True)
+        return
     runs = [("this", ROOT, int(s)) for s in args.sizes.split(",")]
     if args.baseline_code:
         runs = [("baseline", Path(args.baseline_code), int(s)) for s in args.baseline_sizes.split(",")] + runs
