@@ -202,3 +202,13 @@ def test_overlap_queue_requests_even_while_a_run_of_the_job_is_running(
     )
     result = evaluate(instance)
     assert isinstance(result, SensorResult) and len(result.run_requests) == 1
+
+
+def test_tick_text_names_what_was_skipped_and_quarantined(jobsched_db: sa.Engine, instance) -> None:
+    add_due_schedule(jobsched_db, name="paused row", paused="1", pause_reason="vendor migration")
+    add_due_schedule(jobsched_db, name="bad zone", timezone="Mars/Base")
+    result = evaluate(instance)
+    assert isinstance(result, SkipReason)
+    text = result.skip_message or ""
+    assert "skipped 1: paused row (paused)" in text
+    assert "quarantined 1: bad zone: " in text and "Mars/Base" in text
