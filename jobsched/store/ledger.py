@@ -110,16 +110,17 @@ def claim_fires(
 
 
 def _insert_new(conn: sa.Connection, rows: list[dict]) -> set[tuple[int, datetime]]:
+    """executemany with RETURNING: SQLAlchemy compiles the statement once and sends the rows in batches
+    ("insertmanyvalues"); conflicting rows are skipped and return nothing."""
     if not rows:
         return set()
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = (
         dialect.insert(fire_ledger)
-        .values(rows)
         .on_conflict_do_nothing()
         .returning(fire_ledger.c.schedule_id, fire_ledger.c.fire_at)
     )
-    return {(sid, utc(at)) for sid, at in conn.execute(statement)}  # type: ignore[misc]
+    return {(sid, utc(at)) for sid, at in conn.execute(statement, rows)}  # type: ignore[misc]
 
 
 def claim_fire(
