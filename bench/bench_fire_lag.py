@@ -1,9 +1,11 @@
 """Fire lag (due instant -> Dagster run created) for jobsched vs a native ScheduleDefinition, same daemon.
 
-Usage: .venv/bin/python bench/bench_fire_lag.py [--fires 30]
+Usage: .venv/bin/python bench/bench_fire_lag.py [--fires 30] [--idle 10000]
 Runs a real dagster-daemon on the embedded default (SQLite storage) with two code locations: jobsched
 (one `* * * * *` row for demo_echo) and bench/native_defs.py (a `* * * * *` ScheduleDefinition). Both fire
-once a minute, so N fires take N minutes. Prints p50/p90/p99/max per side and writes JSON.
+once a minute, so N fires take N minutes. `--idle N` adds N schedule rows that are not due during the run
+(a daily fire 12 hours away), to show the lag does not follow the table size. Prints p50/p90/p99/max per
+side and writes JSON.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ def summarize(name: str, lags: list[float]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--fires", type=int, default=30)
+    parser.add_argument("--idle", type=int, default=0, help="idle schedule rows beside the measured one")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="jobsched-bench-"))
     home = work / "dagster_home"
@@ -73,6 +76,13 @@ def main() -> None:
                 " VALUES ('bench', 'demo_echo', '* * * * *', 'UTC')"
             )
         )
+        hour = (datetime.now(UTC).hour + 12) % 24
+        idle = [{"n": f"idle{i}", "c": f"{i % 60} {hour} * * *"} for i in range(args.idle)]
+        for start in range(0, len(idle), 5000):
+            conn.execute(
+                sa.text("INSERT INTO schedules (name, job_key, cron) VALUES (:n, 'demo_echo', :c)"),
+                idle[start : start + 5000],
+            )
     daemon = subprocess.Popen(
         [str(BIN / "dagster-daemon"), "run", "-w", str(work / "workspace.yaml")],
         cwd=REPO,
@@ -111,9 +121,11 @@ def main() -> None:
     results = {
         "measured_at": datetime.now(UTC).isoformat(),
         "storage": "embedded default (SQLite under DAGSTER_HOME, jobsched tables in SQLite)",
+        "idle_schedules": args.idle,
         "jobsched": summarize("jobsched engine sensor", lags(jobsched, "jobsched/fire_time")),
         "native": summarize("Dagster ScheduleDefinition", lags(native, NATIVE_DUE_TAG)),
     }
+    print(f"idle schedules: {args.idle}; load average: {os.getloadavg()}")
     print(f"{'':28} {'fires':>5} {'p50':>7} {'p90':>7} {'p99':>7} {'max':>7}")
     for key in ("jobsched", "native"):
         r = results[key]

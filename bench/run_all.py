@@ -12,6 +12,8 @@ BENCHES = [
     ["bench_bulk_load.py"],
     ["bench_retention.py"],
     ["bench_fire_lag.py", "--fires", "30"],
+    ["bench_tick_cost.py"],
+    ["bench_tick_cost.py", "--sizes", "1000", "--ledger-rows", "1000000"],
 ]
 
 if __name__ == "__main__":

@@ -15,7 +15,12 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from jobsched.domain import planner
-from jobsched.domain.calendars import EXCHANGE_CODES, BusinessCalendar, resolve_calendar
+from jobsched.domain.calendars import (
+    EXCHANGE_CODES,
+    BusinessCalendar,
+    calendar_fingerprint,
+    resolve_calendar,
+)
 from jobsched.domain.model import Candidate, OverlapPolicy, Schedule, SkipReason, Trigger
 from jobsched.domain.validation import RowInvalid, schedule_from_row
 from jobsched.store import ledger, repository, state
@@ -68,9 +73,31 @@ class TickResult:
     skips: int = 0
     errors: dict[str, str] = field(default_factory=dict)
     next_run_at: datetime | None = None
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (schedule name, reason) written this tick
+    quarantined: dict[str, str] = field(default_factory=dict)  # newly invalid (or invalid differently)
+    recovered: list[str] = field(default_factory=list)  # quarantined rows that are valid again
 
     def summary(self) -> dict[str, Any]:
         return {"requested": len(self.requests), "skipped": self.skips, "errors": self.errors}
+
+    def text(self, limit: int = 10) -> str:
+        """The tick's story for Dagster's tick history: what fired, what was skipped and why, what is
+        quarantined. Bounded: beyond `limit` names per part, a count."""
+        parts = []
+        if self.requests:
+            parts.append("fired " + _names([r.schedule_name for r in self.requests], limit))
+        if self.skipped:
+            parts.append("skipped " + _names([f"{n} ({why})" for n, why in self.skipped], limit))
+        if self.errors:
+            parts.append("quarantined " + _names([f"{n}: {e[:120]}" for n, e in self.errors.items()], limit))
+        if self.recovered:
+            parts.append("valid again " + _names(self.recovered, limit))
+        return "; ".join(parts)
+
+
+def _names(items: list[str], limit: int) -> str:
+    shown = ", ".join(items[:limit])
+    return f"{len(items)}: {shown}" + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
 @dataclass
@@ -83,6 +110,8 @@ class Snapshot:
     customs: dict[str, Any]
     calendar_errors: dict[str, str]
     states: dict[int, state.ScheduleState]
+    calendar_fps: dict[str | None, str] = field(default_factory=dict)
+    job_fps: dict[str, str] = field(default_factory=dict)
 
     @property
     def known_calendars(self) -> set[str]:
@@ -94,6 +123,15 @@ class Snapshot:
 
 
 def load_snapshot(conn: sa.Connection) -> Snapshot:
+    """Every row (for the API's previews and actions); a tick reads less (load_tick_snapshot)."""
+    jobs, job_errors = _job_definitions(conn)
+    customs, calendar_errors = repository.custom_calendars(conn)
+    return Snapshot(
+        repository.schedule_rows(conn), jobs, job_errors, customs, calendar_errors, state.load_states(conn)
+    )
+
+
+def _job_definitions(conn: sa.Connection) -> tuple[dict[str, JobDefinition], dict[str, str]]:
     jobs: dict[str, JobDefinition] = {}
     job_errors: dict[str, str] = {}
     for row in repository.job_definition_rows(conn):
@@ -103,10 +141,7 @@ def load_snapshot(conn: sa.Connection) -> Snapshot:
             jobs[job.job_key] = job
         except ValueError as exc:
             job_errors[row["job_key"]] = str(exc)
-    customs, calendar_errors = repository.custom_calendars(conn)
-    return Snapshot(
-        repository.schedule_rows(conn), jobs, job_errors, customs, calendar_errors, state.load_states(conn)
-    )
+    return jobs, job_errors
 
 
 def check_job_definition(job: JobDefinition) -> None:
@@ -123,34 +158,153 @@ def check_job_definition(job: JobDefinition) -> None:
         raise ValueError(f"params: {exc}") from None
 
 
+BATCH = 500  # schedules per write transaction
+
+
+@dataclass
+class _Planned:
+    schedule: Schedule
+    job: JobDefinition
+    fires: list[Candidate]
+    skips: list[Candidate]
+    state: state.Planned
+
+
 def tick(engine: sa.Engine, now: datetime, runs: RunLookup, lease: timedelta = DEFAULT_LEASE) -> TickResult:
-    """Plan every schedule up to `now`; claim, record and return what must run. Bad rows stop only theirs."""
+    """Plan the schedules that are due or changed up to `now`; claim, record and return what must run.
+
+    Work follows what is due or changed, not the table: rows are picked by the indexed next-due instant,
+    their version and the fingerprints of their calendar and job definition. A bad row stops only itself;
+    a transient database error abandons the whole tick (nothing quarantined, no watermark moved)."""
     result = TickResult()
     started = time.monotonic()
     with engine.connect() as conn:
-        snapshot = load_snapshot(conn)
+        snapshot, last_tick = load_tick_snapshot(conn, now)
+    planned: list[_Planned] = []
     for row in snapshot.schedule_rows:
         try:
-            _tick_schedule(engine, snapshot, row, now, runs, result)
+            planned.append(_plan_schedule(snapshot, row, now, runs, last_tick))
         except Exception as exc:  # noqa: BLE001 - quarantine the row, keep the others firing
             if is_transient(exc):
-                # the database is away, not the row wrong: abandon the tick, quarantine nothing, move no
-                # watermark; the next tick plans the same fires again once the database answers
                 raise
-            message = str(exc) if isinstance(exc, RowInvalid | ValueError) else f"{type(exc).__name__}: {exc}"
-            result.errors[row["name"]] = message
-            log.warning("schedule %r quarantined: %s", row["name"], message)
-            with engine.begin() as conn:
-                state.quarantine(conn, row["id"], message, now)
-    _claim_pending(engine, snapshot, now, result)
-    _renew_stale(engine, snapshot, now, runs, lease, result)
+            _quarantine(engine, snapshot, row, exc, now, result)
+    _log_recovered(snapshot, planned, result)
+    for start in range(0, len(planned), BATCH):
+        _write_batch(engine, planned[start : start + BATCH], now, result)
+    _claim_pending(engine, now, snapshot, result)
+    _renew_stale(engine, now, snapshot, runs, lease, result)
     _settle_outcomes(engine, now, runs)
     _rerun_abandoned(engine, snapshot, now, runs, result)
     with engine.begin() as conn:
         # the tick's wall time feeds the jobsched_engine_tick_duration_seconds metric
         duration = {"duration_seconds": round(time.monotonic() - started, 3)}
         state.record_tick(conn, now, result.summary() | duration)
+        result.next_run_at = state.earliest_due(conn, now)
     return result
+
+
+def load_tick_snapshot(conn: sa.Connection, now: datetime) -> tuple[Snapshot, datetime | None]:
+    """Jobs and calendars (small tables) in full; only the schedule rows this tick must plan."""
+    jobs, job_errors = _job_definitions(conn)
+    customs, calendar_errors = repository.custom_calendars(conn)
+    calendar_fps = {
+        name: calendar_fingerprint(name, customs, calendar_errors, now)
+        for name in repository.schedule_calendar_names(conn)
+    }
+    job_fps = {key: _job_fp(key, jobs, job_errors) for key in set(jobs) | set(job_errors)}
+    ids = state.ids_needing_plan(conn, now, calendar_fps.values(), job_fps.values())
+    rows = repository.schedule_rows(conn, ids)
+    states = state.load_states(conn, ids)
+    previous = state.last_tick(conn)
+    snapshot = Snapshot(rows, jobs, job_errors, customs, calendar_errors, states)
+    snapshot.calendar_fps, snapshot.job_fps = calendar_fps, job_fps
+    return snapshot, previous[0] if previous else None
+
+
+def _job_fp(job_key: str, jobs: Mapping[str, JobDefinition], errors: Mapping[str, str]) -> str:
+    if job_key in jobs:
+        return f"{job_key}#{jobs[job_key].version}"
+    if job_key in errors:
+        return f"!{job_key}:{hash(errors[job_key]) & 0xFFFFFF:x}"[:200]
+    return f"?{job_key}"[:200]
+
+
+def _plan_schedule(
+    snapshot: Snapshot, row: Mapping[str, Any], now: datetime, runs: RunLookup, last_tick: datetime | None
+) -> _Planned:
+    schedule, job = validated(snapshot, row)
+    calendar = calendar_for(snapshot, schedule, now)
+    stored = snapshot.states.get(schedule.id)
+    watermark = planner.effective_watermark(
+        schedule, _implicit_watermark(stored, last_tick), stored.seen_version if stored else None, now
+    )
+    plan = planner.plan_tick(schedule, calendar, watermark, now)
+    fires, skips = _apply_job_and_overlap(schedule, job, plan.fires, runs)
+    new_watermark = plan.watermark or now
+    planned_state = state.Planned(
+        schedule_id=schedule.id,
+        watermark=new_watermark,
+        seen_version=schedule.version,
+        next_due_at=planner.next_due_at(schedule, calendar, new_watermark),
+        calendar_fp=snapshot.calendar_fps.get(schedule.calendar, "?"),
+        job_fp=snapshot.job_fps.get(schedule.job_key, "?"),
+    )
+    return _Planned(schedule, job, fires, plan.skips + skips, planned_state)
+
+
+def _implicit_watermark(stored: state.ScheduleState | None, last_tick: datetime | None) -> datetime | None:
+    """Idle rows are not written, so their stored watermark lags. Nothing of theirs was due before their
+    next-due instant, and every tick up to the last one saw that: the watermark a tick-by-tick engine
+    would have stored is the later of the two."""
+    if stored is None:
+        return None
+    if last_tick is None or stored.error is not None:
+        return stored.watermark
+    idle_until = last_tick if stored.next_due_at is None else min(last_tick, stored.next_due_at - _TINY)
+    return max(stored.watermark, idle_until)
+
+
+_TINY = timedelta(microseconds=1)
+
+
+def _write_batch(engine: sa.Engine, batch: list[_Planned], now: datetime, result: TickResult) -> None:
+    """One transaction for a chunk of schedules: their skips, their claims, their new state."""
+    with engine.begin() as conn:
+        skips = [(p.schedule.id, p.job.job_key, c) for p in batch for c in p.skips]
+        result.skips += ledger.record_skips_batch(conn, skips, now)
+        fires = [(p.schedule.id, p.job.job_key, c) for p in batch for c in p.fires]
+        won = ledger.claim_fires(conn, fires, now)
+        state.save_planned(conn, [p.state for p in batch], now)
+    by_id = {p.schedule.id: p for p in batch}
+    for schedule_id, _, candidate in fires:
+        if (schedule_id, candidate.fire_at) in won:
+            p = by_id[schedule_id]
+            result.requests.append(_request(p.schedule, p.job, candidate, Trigger.SCHEDULE.value))
+    for p in batch:
+        for candidate in p.skips:
+            result.skipped.append((p.schedule.name, candidate.skip.value if candidate.skip else "?"))
+
+
+def _quarantine(
+    engine: sa.Engine, snapshot: Snapshot, row: Mapping[str, Any], exc: Exception, now: datetime,
+    result: TickResult,
+) -> None:
+    message = str(exc) if isinstance(exc, RowInvalid | ValueError) else f"{type(exc).__name__}: {exc}"
+    result.errors[row["name"]] = message
+    stored = snapshot.states.get(row["id"])
+    if stored is None or stored.error != message:  # logged when it becomes (differently) invalid only
+        result.quarantined[row["name"]] = message
+        log.warning("schedule %r quarantined: %s", row["name"], message)
+    with engine.begin() as conn:
+        state.quarantine(conn, row["id"], message, now)
+
+
+def _log_recovered(snapshot: Snapshot, planned: list[_Planned], result: TickResult) -> None:
+    for p in planned:
+        stored = snapshot.states.get(p.schedule.id)
+        if stored is not None and stored.error is not None:
+            result.recovered.append(p.schedule.name)
+            log.info("schedule %r is valid again (was quarantined: %s)", p.schedule.name, stored.error)
 
 
 def validated(snapshot: Snapshot, row: Mapping[str, Any]) -> tuple[Schedule, JobDefinition]:
@@ -164,33 +318,6 @@ def validated(snapshot: Snapshot, row: Mapping[str, Any]) -> tuple[Schedule, Job
 
 def calendar_for(snapshot: Snapshot, schedule: Schedule, now: datetime) -> BusinessCalendar | None:
     return resolve_calendar(schedule.calendar, snapshot.customs, now)
-
-
-def _tick_schedule(
-    engine: sa.Engine,
-    snapshot: Snapshot,
-    row: Mapping[str, Any],
-    now: datetime,
-    runs: RunLookup,
-    result: TickResult,
-) -> None:
-    schedule, job = validated(snapshot, row)
-    calendar = calendar_for(snapshot, schedule, now)
-    stored = snapshot.states.get(schedule.id)
-    watermark = planner.effective_watermark(
-        schedule, stored.watermark if stored else None, stored.seen_version if stored else None, now
-    )
-    plan = planner.plan_tick(schedule, calendar, watermark, now)
-    fires, skips = _apply_job_and_overlap(schedule, job, plan.fires, runs)
-    with engine.begin() as conn:
-        result.skips += ledger.record_skips(conn, schedule.id, job.job_key, plan.skips + skips)
-        for candidate in fires:
-            if ledger.claim_fire(conn, schedule.id, job.job_key, candidate, now) is not None:
-                result.requests.append(_request(schedule, job, candidate, Trigger.SCHEDULE.value))
-        state.advance(conn, schedule.id, plan.watermark or now, schedule.version, now)
-    upcoming = planner.next_run_at(schedule, calendar, now)
-    if upcoming and (result.next_run_at is None or upcoming < result.next_run_at):
-        result.next_run_at = upcoming
 
 
 def _apply_job_and_overlap(
@@ -212,11 +339,11 @@ def _apply_job_and_overlap(
     return fires[-1:], [_skip(c, SkipReason.OVERLAP, detail) for c in fires[:-1]]
 
 
-def _claim_pending(engine: sa.Engine, snapshot: Snapshot, now: datetime, result: TickResult) -> None:
+def _claim_pending(engine: sa.Engine, now: datetime, snapshot: Snapshot, result: TickResult) -> None:
     """Manual triggers and backfills wait in the ledger as `pending`; they take the same path as schedules."""
-    names = {row["id"]: row for row in snapshot.schedule_rows}
     with engine.begin() as conn:
         claimed = ledger.claim_pending(conn, now)
+        names = _rows_for(conn, snapshot, claimed)
     for entry in claimed:
         request = _request_for_entry(snapshot, names, entry)
         if request is not None:
@@ -225,17 +352,17 @@ def _claim_pending(engine: sa.Engine, snapshot: Snapshot, now: datetime, result:
 
 def _renew_stale(
     engine: sa.Engine,
-    snapshot: Snapshot,
     now: datetime,
+    snapshot: Snapshot,
     runs: RunLookup,
     lease: timedelta,
     result: TickResult,
 ) -> None:
     """A fire claimed but never turned into a run (crash between claim and launch) is re-emitted after the
     lease, only if no run carries its run_key; the run_key makes Dagster itself refuse a second run."""
-    names = {row["id"]: row for row in snapshot.schedule_rows}
     with engine.connect() as conn:
         stale = ledger.stale_claims(conn, now, lease, min(LEASE_PER_REQUEST, lease / 40))
+        names = _rows_for(conn, snapshot, stale)
     for entry in stale:
         run_id = runs.run_id_for_key(entry.run_key or "")
         with engine.begin() as conn:
@@ -279,9 +406,9 @@ def _rerun_abandoned(
     abandoned = getattr(runs, "abandoned_failure", None)
     if abandoned is None:
         return
-    names = {row["id"]: row for row in snapshot.schedule_rows}
     with engine.connect() as conn:
         candidates = ledger.rerun_candidates(conn, now, MAX_ATTEMPTS)
+        names = _rows_for(conn, snapshot, candidates)
     for entry in candidates:
         if not abandoned(entry.run_id):
             continue
@@ -291,6 +418,14 @@ def _rerun_abandoned(
         if request is not None:
             log.warning("re-running fire %s: run %s failed outside its step", run_key, entry.run_id)
             result.requests.append(request)
+
+
+def _rows_for(
+    conn: sa.Connection, snapshot: Snapshot, entries: list[ledger.LedgerEntry]
+) -> dict[int, dict[str, Any]]:
+    if not entries:
+        return {}
+    return {row["id"]: row for row in repository.schedule_rows(conn, {e.schedule_id for e in entries})}
 
 
 def _request_for_entry(

@@ -122,16 +122,21 @@ def build_engine_sensor(jobs: list):  # type: ignore[no-untyped-def]
         try:
             result = tick(engine, utc_now(), runs, claim_lease())
             _log_errors(context, result)
+            texts = [result.text()]
             if not result.requests and _due_soon(result.next_run_at):
                 time.sleep(max(0.0, (result.next_run_at - utc_now()).total_seconds()))  # type: ignore[operator]
                 result = tick(engine, max(utc_now(), result.next_run_at), runs, claim_lease())  # type: ignore[type-var]
+                _log_errors(context, result)
+                texts.append(result.text())
         except Exception as exc:
             if not is_transient(exc):
                 raise
             return _abandoned(context, exc)
         _recovered(context, result)
+        story = "; ".join(t for t in texts if t)
         if not result.requests:
-            return SkipReason(f"nothing due; next fire {_fmt(result.next_run_at)}; {result.summary()}")
+            return SkipReason(_bounded(f"{story or 'nothing due'}; next fire {_fmt(result.next_run_at)}"))
+        context.log.info(_bounded(story))
         _hand_over(engine, result)
         return SensorResult(run_requests=[run_request(r) for r in result.requests])
 
@@ -168,8 +173,15 @@ def _due_soon(next_run_at: datetime | None) -> bool:
 
 
 def _log_errors(context: SensorEvaluationContext, result: TickResult) -> None:
-    for name, error in result.errors.items():
+    """A quarantined row is logged when it becomes invalid and when it is fixed, not on every tick."""
+    for name, error in result.quarantined.items():
         context.log.warning(f"schedule {name!r} quarantined: {error}")
+    for name in result.recovered:
+        context.log.info(f"schedule {name!r} is valid again")
+
+
+def _bounded(text: str, limit: int = 2000) -> str:
+    return text if len(text) <= limit else text[: limit - 20] + " ... (truncated)"
 
 
 def _fmt(value: datetime | None) -> str:

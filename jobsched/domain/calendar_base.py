@@ -15,10 +15,13 @@ MAX_SESSION_SEARCH_DAYS = 370
 class BeyondHorizon(Exception):
     """A date outside a calendar's data: it is not known whether it is a session."""
 
-    def __init__(self, calendar: str, day: date, first_day: date, last_day: date, what: str = "") -> None:
+    def __init__(
+        self, calendar: str, day: date, first_day: date, last_day: date, what: str = "", limit: str = ""
+    ) -> None:
         self.calendar, self.day, self.first_day, self.last_day = calendar, day, first_day, last_day
         if day > last_day:
-            message = f"{day} is after the {calendar} calendar data (ends {last_day})"
+            because = f"; {limit}" if limit else ""
+            message = f"{day} is after the {calendar} calendar data (ends {last_day}{because})"
         elif day < first_day:
             message = f"{day} is before the {calendar} calendar data (starts {first_day})"
         else:

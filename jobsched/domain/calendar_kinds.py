@@ -26,12 +26,13 @@ from jobsched.domain.model import CalendarOverride, CustomCalendarSpec
 class ExchangeCalendar(BusinessCalendar):
     """exchange-calendars data for [first_day, last_day], copied into plain dicts and lists once."""
 
-    def __init__(self, code: str, first_day: date, last_day: date) -> None:
+    def __init__(self, code: str, first_day: date, last_day: date, limit: str = "") -> None:
         # Explicit start and end: xcals' default end is "today + 1 year", which would read the clock.
         source = xcals.get_calendar(code, start=first_day.isoformat(), end=last_day.isoformat())
         self.name = source.name
         self.tz = ZoneInfo(str(source.tz))
         self.first_day, self.last_day = first_day, last_day
+        self.limit = limit  # who set last_day: the library's data or jobsched's window, for skip texts
         schedule = source.schedule
         days = [label.date() for label in schedule.index]
         opens = [ts.to_pydatetime().astimezone(UTC) for ts in schedule["open"]]
@@ -51,7 +52,7 @@ class ExchangeCalendar(BusinessCalendar):
 
     def _check(self, day: date, what: str = "") -> None:
         if not self.first_day <= day <= self.last_day:
-            raise BeyondHorizon(self.name, day, self.first_day, self.last_day, what)
+            raise BeyondHorizon(self.name, day, self.first_day, self.last_day, what, self.limit)
 
     def is_session(self, day: date) -> bool:
         self._check(day)
@@ -80,7 +81,7 @@ class ExchangeCalendar(BusinessCalendar):
         index = bisect_right(self._sessions, day)
         if index == len(self._sessions) or day + ONE_DAY < self.first_day:
             raise BeyondHorizon(
-                self.name, day + ONE_DAY, self.first_day, self.last_day, "no next session known"
+                self.name, day + ONE_DAY, self.first_day, self.last_day, "no next session known", self.limit
             )
         return self._sessions[index]
 

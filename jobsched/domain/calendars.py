@@ -10,6 +10,7 @@ This module is the entry point: resolve a calendar by name, report data horizons
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -41,8 +42,10 @@ __all__ = [
     "InvalidCalendar",
     "NotASession",
     "UnknownCalendar",
+    "calendar_fingerprint",
     "custom_calendar",
     "exchange_calendar",
+    "exchange_limit",
     "exchange_window",
     "horizon_report",
     "is_exchange_code",
@@ -54,9 +57,11 @@ EXCHANGE_CODES: frozenset[str] = frozenset(xcals.get_calendar_names(include_alia
 _ACCEPTED_EXCHANGE_NAMES: frozenset[str] = frozenset(xcals.get_calendar_names(include_aliases=True))
 
 # Exchange data window around `now`, in whole years so that it only changes (and is rebuilt) once a year and
-# every month inside it is fully covered.
+# every month inside it is fully covered. Ahead: everything exchange-calendars vouches for (`bound_max`);
+# for calendars it generates from rules without a bound, this many years (a bound on memory and build time:
+# ~2 s and a few MB per exchange).
 WINDOW_YEARS_BEFORE = 2
-WINDOW_YEARS_AFTER = 2
+WINDOW_YEARS_AFTER = 10
 
 
 # ---- resolution and caches -------------------------------------------------------------------------------
@@ -88,6 +93,16 @@ def exchange_window(code: str, now: datetime) -> tuple[date, date]:
     return start, end
 
 
+def exchange_limit(code: str, now: datetime) -> str:
+    """Who ends the exchange's data at `now`: the library (its data ends) or jobsched's window."""
+    canonical = xcals.resolve_alias(code)
+    _, end = exchange_window(canonical, now)
+    bound_max = _factory(canonical).bound_max()
+    if bound_max is not None and end == bound_max.date():
+        return f"exchange-calendars {xcals.__version__} has no {canonical} data after {end}"
+    return f"jobsched loads exchange data up to {WINDOW_YEARS_AFTER} years ahead, to {end}"
+
+
 def _factory(code: str) -> type[xcals.ExchangeCalendar]:
     canonical = xcals.resolve_alias(code)
     # exchange-calendars has no public name -> class map; its dispatcher's is the source of truth.
@@ -106,7 +121,7 @@ def exchange_calendar(code: str, now: datetime) -> ExchangeCalendar:
         with _lock:
             calendar = _exchange_cache.get(key)
             if calendar is None:
-                calendar = ExchangeCalendar(canonical, first_day, last_day)
+                calendar = ExchangeCalendar(canonical, first_day, last_day, exchange_limit(canonical, now))
                 _exchange_cache[key] = calendar
     return calendar
 
@@ -152,6 +167,35 @@ def resolve_calendar(
     if spec is None:
         raise UnknownCalendar(name)
     return custom_calendar(spec, now)
+
+
+def calendar_fingerprint(
+    name: str | None, customs: Mapping[str, CustomCalendarSpec], errors: Iterable[str], now: datetime
+) -> str:
+    """Changes whenever what the calendar answers may change: its data window (the year change, a newer
+    exchange-calendars release), a custom calendar's row or overrides, or the name becoming (un)known.
+    Cheap: no calendar is built."""
+    if name is None:
+        return "-"
+    if name in set(errors):
+        return f"!{name}"
+    if is_exchange_code(name):
+        first, last = exchange_window(xcals.resolve_alias(name), now)
+        return f"{name}:{first}..{last}:{xcals.__version__}"
+    spec = customs.get(name)
+    if spec is None:
+        return f"?{name}"
+    base = _base_fingerprint(spec.base, now)
+    content = repr((spec.weekmask, spec.timezone, spec.open_time, spec.close_time, tuple(spec.overrides)))
+    digest = hashlib.sha1(content.encode()).hexdigest()[:16]
+    return f"{name}:{digest}:{base}"[:300]
+
+
+def _base_fingerprint(base: str | None, now: datetime) -> str:
+    if base is None or not is_exchange_code(base):
+        return str(base)
+    first, last = exchange_window(xcals.resolve_alias(base), now)
+    return f"{base}:{first}..{last}"
 
 
 @dataclass(frozen=True)

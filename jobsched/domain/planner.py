@@ -138,6 +138,22 @@ def next_run_at(schedule: Schedule, calendar: BusinessCalendar | None, after: da
     return candidate.run_at
 
 
+NEXT_DUE_SPAN = timedelta(days=370)
+
+
+def next_due_at(schedule: Schedule, calendar: BusinessCalendar | None, after: datetime) -> datetime | None:
+    """The next instant a tick has anything to do for this schedule after `after` (a fire or a skip to
+    record, `paused` skips included); None if never (disabled, ended). Nothing within NEXT_DUE_SPAN: look
+    again at its end."""
+    if not schedule.enabled:
+        return None
+    for candidate in upcoming(schedule, calendar, after, after + NEXT_DUE_SPAN):
+        return candidate.run_at
+    if schedule.end_at and schedule.end_at <= after + NEXT_DUE_SPAN:
+        return None
+    return after + NEXT_DUE_SPAN
+
+
 def preview(
     schedule: Schedule, calendar: BusinessCalendar | None, after: datetime, count: int, max_skips: int = 1000
 ) -> list[Candidate]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from jobsched.domain.model import Candidate, FireStatus, Trigger
 from jobsched.store.rows import insert_if_absent, utc, utc_now
@@ -70,6 +71,56 @@ def record_skips(conn: sa.Connection, schedule_id: int, job_key: str, skips: Ite
         }
         written += insert_if_absent(conn, fire_ledger, values) is not None
     return written
+
+
+def record_skips_batch(
+    conn: sa.Connection, skips: list[tuple[int, str, Candidate]], now: datetime, chunk: int = 500
+) -> int:
+    """Many schedules' skip entries in few statements; a fire already in the ledger is left alone."""
+    written = 0
+    for start in range(0, len(skips), chunk):
+        rows = [
+            _fire_values(schedule_id, job_key, c, now)
+            | {"status": FireStatus.SKIPPED.value, "reason": c.skip and c.skip.value, "detail": c.detail}
+            for schedule_id, job_key, c in skips[start : start + chunk]
+        ]
+        written += len(_insert_new(conn, rows))
+    return written
+
+
+def claim_fires(
+    conn: sa.Connection, fires: list[tuple[int, str, Candidate]], now: datetime, chunk: int = 500
+) -> set[tuple[int, datetime]]:
+    """Claim many scheduled fires in few statements. Returns the (schedule_id, fire_at) this call won: with
+    the unique key, of any number of concurrent claimers exactly one wins each fire."""
+    won: set[tuple[int, datetime]] = set()
+    for start in range(0, len(fires), chunk):
+        rows = [
+            _fire_values(schedule_id, job_key, c, now)
+            | {
+                "status": FireStatus.REQUESTED.value,
+                "run_key": run_key_for(schedule_id, c.fire_at),
+                "claimed_at": now,
+                "attempts": 1,
+            }
+            for schedule_id, job_key, c in fires[start : start + chunk]
+        ]
+        won |= _insert_new(conn, rows)
+    return won
+
+
+def _insert_new(conn: sa.Connection, rows: list[dict]) -> set[tuple[int, datetime]]:
+    """executemany with RETURNING: SQLAlchemy compiles the statement once and sends the rows in batches
+    ("insertmanyvalues"); conflicting rows are skipped and return nothing."""
+    if not rows:
+        return set()
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(fire_ledger)
+        .on_conflict_do_nothing()
+        .returning(fire_ledger.c.schedule_id, fire_ledger.c.fire_at)
+    )
+    return {(sid, utc(at)) for sid, at in conn.execute(statement, rows)}  # type: ignore[misc]
 
 
 def claim_fire(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
@@ -89,9 +89,21 @@ def job_definition_rows(conn: sa.Connection) -> list[dict[str, Any]]:
     return read_rows(conn, job_definitions, order_by=job_definitions.c.job_key)
 
 
-def schedule_rows(conn: sa.Connection) -> list[dict[str, Any]]:
-    """Every schedule row; columns that cannot be read are listed under the row's UNREADABLE key."""
-    return read_rows(conn, schedules, order_by=schedules.c.id)
+def schedule_rows(conn: sa.Connection, ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
+    """Every schedule row, or only those with the given ids (fetched in chunks); columns that cannot be read
+    are listed under the row's UNREADABLE key."""
+    if ids is None:
+        return read_rows(conn, schedules, order_by=schedules.c.id)
+    wanted = sorted(set(ids))
+    result: list[dict[str, Any]] = []
+    for start in range(0, len(wanted), 5000):
+        chunk = wanted[start : start + 5000]
+        result += read_rows(conn, schedules, schedules.c.id.in_(chunk), order_by=schedules.c.id)
+    return result
+
+
+def schedule_calendar_names(conn: sa.Connection) -> set[str | None]:
+    return set(conn.execute(sa.select(schedules.c.calendar).distinct()).scalars())
 
 
 def custom_calendars(conn: sa.Connection) -> tuple[dict[str, CustomCalendarSpec], dict[str, str]]:

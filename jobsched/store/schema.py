@@ -171,6 +171,12 @@ schedule_state = sa.Table(
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("error_at", UTC_DATETIME, nullable=True),
     sa.Column("updated_at", UTC_DATETIME, nullable=False, server_default=sa.func.current_timestamp()),
+    # the next instant a candidate (fire or skip) is due, and what it was planned with: a tick only looks at
+    # rows that are due, edited (version), or whose calendar or job definition changed (fingerprints)
+    sa.Column("next_due_at", UTC_DATETIME, nullable=True),
+    sa.Column("calendar_fp", sa.String(300), nullable=True),
+    sa.Column("job_fp", sa.String(200), nullable=True),
+    sa.Index("ix_schedule_state_next_due_at", "next_due_at"),
 )
 
 engine_ticks = sa.Table(

@@ -225,3 +225,13 @@ def test_database_away_abandons_the_tick_with_a_skip_and_logs_the_outage_once(
     with jobsched_db.connect() as conn:
         errors = conn.execute(sa.text("SELECT count(*) FROM schedule_state WHERE error IS NOT NULL"))
         assert errors.scalar() == 0
+
+
+def test_tick_text_names_what_was_skipped_and_quarantined(jobsched_db: sa.Engine, instance) -> None:
+    add_due_schedule(jobsched_db, name="paused-row", paused="1", pause_reason="vendor migration")
+    add_due_schedule(jobsched_db, name="bad-zone", timezone="Mars/Base")
+    result = evaluate(instance)
+    assert isinstance(result, SkipReason)
+    text = result.skip_message or ""
+    assert "skipped 1: paused-row (paused)" in text
+    assert "quarantined 1: bad-zone: " in text and "Mars/Base" in text

@@ -65,9 +65,9 @@ def two_daemons(root: Path, minutes: float) -> bool:
         jobs = [f"pair_{i}" for i in range(4)]
         for job in jobs:
             add_job(d, job)
-            add_minutely(d, f"pair {job}", job, misfire_policy="fire_all", misfire_grace_seconds=3600)
+            add_minutely(d, f"pair-{job}", job, misfire_policy="fire_all", misfire_grace_seconds=3600)
         add_job(d, "pair_manual")
-        manual = add_minutely(d, "pair manual", "pair_manual", cron="0 0 1 1 *")
+        manual = add_minutely(d, "pair-manual", "pair_manual", cron="0 0 1 1 *")
         start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=40)
         window = timedelta(minutes=minutes)
         manual_fires = [start + timedelta(seconds=10 * i) for i in range(int(window.total_seconds() // 10))]

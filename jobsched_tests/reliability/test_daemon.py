@@ -69,12 +69,12 @@ def _instant(value: str) -> datetime:
 def test_sql_rows_fire_with_tags_skips_say_why_and_bad_rows_are_quarantined(deployment: Deployment) -> None:
     d = deployment
     add_job(d, "demo_echo")
-    good = add_schedule(d, "every minute", "demo_echo")
+    good = add_schedule(d, "every-minute", "demo_echo")
     bad = {
-        "cron": add_schedule(d, "bad cron", "demo_echo", cron="every minute please"),
-        "timezone": add_schedule(d, "bad zone", "demo_echo", timezone="Mars/Olympus_Mons"),
-        "calendar": add_schedule(d, "bad calendar", "demo_echo", calendar="XNOPE"),
-        "job_key": add_schedule(d, "bad job", "no_such_job"),
+        "cron": add_schedule(d, "bad-cron", "demo_echo", cron="every minute please"),
+        "timezone": add_schedule(d, "bad-zone", "demo_echo", timezone="Mars/Olympus_Mons"),
+        "calendar": add_schedule(d, "bad-calendar", "demo_echo", calendar="XNOPE"),
+        "job_key": add_schedule(d, "bad-job", "no_such_job"),
     }
     today = datetime.now(UTC).date()
     d.sql("INSERT INTO calendars (name, base, weekmask) VALUES ('desk', NULL, '1111111')")
@@ -83,7 +83,7 @@ def test_sql_rows_fire_with_tags_skips_say_why_and_bad_rows_are_quarantined(depl
         "SELECT id, :day, 'holiday', 'desk closed for the test' FROM calendars WHERE name = 'desk'",
         day=today,
     )
-    holiday = add_schedule(d, "on a holiday", "demo_echo", calendar="desk")
+    holiday = add_schedule(d, "on-a-holiday", "demo_echo", calendar="desk")
     paused = add_schedule(d, "paused", "demo_echo", paused=True, pause_reason="vendor outage")
 
     d.start_daemon()
@@ -203,9 +203,9 @@ def test_two_daemons_side_by_side_execute_each_fire_once_and_lose_none(deploymen
     jobs = [f"pair_{i}" for i in range(4)]
     for job in jobs:
         add_job(d, job)
-        add_schedule(d, f"pair {job}", job)
+        add_schedule(d, f"pair-{job}", job)
     add_job(d, "manual_stream")
-    stream = add_schedule(d, "manual stream", "manual_stream", enabled=True, cron="0 0 1 1 *")
+    stream = add_schedule(d, "manual-stream", "manual_stream", enabled=True, cron="0 0 1 1 *")
     start = datetime.now(UTC) + timedelta(seconds=30)
     window = timedelta(minutes=3)
     manual_fires = [start + timedelta(seconds=5 * i) for i in range(int(window.total_seconds() // 5))]

@@ -33,8 +33,8 @@ def test_session_close_row_follows_an_override_edited_while_the_daemon_runs(depl
             close=hhmm(start + timedelta(minutes=3)),
         )
     session = dict(kind="session", session_event="close", offset_minutes=-1, cron=None)
-    moved = add_schedule(d, "one minute before the desk close", "demo_echo", calendar="desk", **session)
-    closed = add_schedule(d, "desk that closes today", "demo_echo", calendar="desk_closing", **session)
+    moved = add_schedule(d, "one-minute-before-the-desk-close", "demo_echo", calendar="desk", **session)
+    closed = add_schedule(d, "desk-that-closes-today", "demo_echo", calendar="desk_closing", **session)
     d.start_daemon()
     sleep_until(start + timedelta(seconds=5))
     assert not ledger(d, moved), "nothing is due before the close - 1 min"

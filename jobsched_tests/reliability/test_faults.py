@@ -80,7 +80,7 @@ def test_database_away_60s_across_a_fire_instant_loses_no_fire(tmp_path) -> None
         jobs = [f"outage_{i}" for i in range(3)]
         for job in jobs:
             add_job(d, job)
-            add_minutely(d, f"outage {job}", job)  # default misfire policy: fire_once within 60 s
+            add_minutely(d, f"outage-{job}", job)  # default misfire policy: fire_once within 60 s
         d.start_daemon()
         wait_for_progress(lambda: len(executions_safe(d)), bool, stall=240, what="the first execution")
         first = min(at for (_job, at) in executions(d))

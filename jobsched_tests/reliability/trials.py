@@ -161,9 +161,9 @@ def run_kill_trials(
     job_keys = [f"kill_{i}" for i in range(jobs)]
     for job in job_keys:
         add_job(d, job)
-        add_minutely(d, f"kill {job}", job, misfire_policy="fire_all", misfire_grace_seconds=3600)
+        add_minutely(d, f"kill-{job}", job, misfire_policy="fire_all", misfire_grace_seconds=3600)
     add_job(d, "kill_manual")
-    manual = add_minutely(d, "kill manual", "kill_manual", cron="0 0 1 1 *")
+    manual = add_minutely(d, "kill-manual", "kill_manual", cron="0 0 1 1 *")
     start = datetime.now(UTC)
     first_half = (start + timedelta(seconds=20)).replace(second=30, microsecond=0)
     if first_half < start + timedelta(seconds=20):

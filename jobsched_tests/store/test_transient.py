@@ -34,7 +34,7 @@ def add_minutely(db: sa.Engine) -> int:
     with db.begin() as conn:
         conn.execute(sa.text("INSERT INTO job_definitions (job_key, adapter) VALUES ('j', 'demo_echo')"))
         conn.execute(
-            sa.text("INSERT INTO schedules (name, job_key, cron) VALUES ('every minute', 'j', '* * * * *')")
+            sa.text("INSERT INTO schedules (name, job_key, cron) VALUES ('every-minute', 'j', '* * * * *')")
         )
         schedule_id = conn.execute(sa.text("SELECT id FROM schedules")).scalar_one()
         conn.execute(
@@ -105,7 +105,7 @@ def test_a_bad_row_is_still_quarantined(db: sa.Engine) -> None:
     with db.begin() as conn:
         conn.execute(sa.text("UPDATE schedules SET cron = 'every minute please'"))
     result = jobsched_engine.tick(db, NOW, NoRuns())
-    assert "cron" in result.errors["every minute"]
+    assert "cron" in result.errors["every-minute"]
     assert "every minute please" in (state_row(db, schedule_id)[1] or "")
 
 

@@ -60,16 +60,25 @@ def test_unknown_calendar_is_named() -> None:
 def test_window_covers_2027_and_stops_at_xbom_data_end(
     xnys: BusinessCalendar, xbom: BusinessCalendar
 ) -> None:
-    assert exchange_window("XNYS", NOW) == (date(2024, 1, 1), date(2028, 12, 31))
+    assert exchange_window("XNYS", NOW) == (date(2024, 1, 1), date(2036, 12, 31))
     assert xnys.is_session(date(2027, 12, 31))
     assert xbom.last_day == date(2026, 12, 31)  # exchange-calendars' bound_max for XBOM
     assert xbom.is_session(date(2026, 12, 31))
-    with pytest.raises(BeyondHorizon, match="2026-12-31"):
+    with pytest.raises(BeyondHorizon, match="2026-12-31") as beyond:
         xbom.is_session(date(2027, 1, 4))
+    assert "exchange-calendars" in str(beyond.value) and "no XBOM data after 2026-12-31" in str(beyond.value)
     with pytest.raises(BeyondHorizon):
         xbom.next_session(date(2026, 12, 31))
     with pytest.raises(BeyondHorizon):
         xbom.sessions_in_month(2027, 1)
+
+
+def test_a_2029_fire_previewed_in_2026_uses_the_library_s_data_and_names_the_real_limit(
+    xnys: BusinessCalendar,
+) -> None:
+    assert xnys.is_session(date(2029, 6, 1)) and not xnys.is_session(date(2029, 7, 4))
+    with pytest.raises(BeyondHorizon, match="jobsched loads exchange data up to 10 years ahead"):
+        xnys.is_session(date(2037, 1, 5))
 
 
 def test_window_once_data_has_ended_still_answers_for_the_past() -> None:

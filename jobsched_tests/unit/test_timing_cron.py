@@ -161,10 +161,10 @@ def test_date_beyond_xbom_data_is_a_calendar_horizon_skip(xbom: BusinessCalendar
     assert "2026-12-31" in (horizon.detail or "") and "XBOM" in (horizon.detail or "")
 
 
-def test_next_rule_cannot_move_past_the_horizon(xnys: BusinessCalendar) -> None:
-    assert xnys.last_day == date(2028, 12, 31)  # the data window built at TIMING_NOW
+def test_next_rule_cannot_move_past_the_horizon(xnys_to_2028: BusinessCalendar) -> None:
+    assert xnys_to_2028.last_day == date(2028, 12, 31)
     spec = cron("0 9 * * *", holiday_rule=HolidayRule.NEXT)
-    found = by_date(between(spec, xnys, date(2028, 12, 29), date(2028, 12, 30)))
+    found = by_date(between(spec, xnys_to_2028, date(2028, 12, 29), date(2028, 12, 30)))
     assert found[date(2028, 12, 29)].skip is None
     weekend = found[date(2028, 12, 30)]  # Saturday: its next session is past the data
     assert weekend.skip is SkipReason.CALENDAR_HORIZON and weekend.due_at is None
@@ -390,13 +390,13 @@ def test_last_candidates_until_inside_the_repeated_hour() -> None:
 
 
 def test_last_candidates_is_bounded_work_after_years_of_downtime(
-    xnys: BusinessCalendar, xbom: BusinessCalendar
+    xnys_to_2028: BusinessCalendar, xbom: BusinessCalendar
 ) -> None:
     started = clock.perf_counter()
     minutely = last_candidates(cron("* * * * *", zone="UTC"), None, utc(2031, 6, 1, 12, 0, 30), 5)
     assert [c.fire_at for c in minutely] == [utc(2031, 6, 1, 11, 56) + timedelta(minutes=i) for i in range(5)]
     # XNYS data in this window ends 2028-12-31: the latest runs are the last sessions in the data.
-    beyond = last_candidates(cron("*/5 * * * *"), xnys, utc(2031, 1, 1), 2)
+    beyond = last_candidates(cron("*/5 * * * *"), xnys_to_2028, utc(2031, 1, 1), 2)
     assert [c.fire_at for c in beyond] == [utc(2028, 12, 30, 4, 50), utc(2028, 12, 30, 4, 55)]  # 23:5x EST
     assert last_candidates(cron("* * * * *", zone="Asia/Kolkata"), xbom, utc(2035, 1, 1), 1) == []
     assert clock.perf_counter() - started < 2.0
@@ -487,3 +487,11 @@ def test_validate_cron_answers_any_text_with_a_message_or_none(fields: list[str]
     for match in CronDayMatch:
         problem = validate_cron(" ".join(fields), match)
         assert problem is None or isinstance(problem, str)
+
+
+@pytest.fixture(scope="module")
+def xnys_to_2028() -> BusinessCalendar:
+    """XNYS data cut at 2028-12-31, for what happens at the end of a calendar's data."""
+    from jobsched.domain.calendar_kinds import ExchangeCalendar
+
+    return ExchangeCalendar("XNYS", date(2024, 1, 1), date(2028, 12, 31))

@@ -92,13 +92,14 @@ def test_session_needs_a_calendar() -> None:
         list(iter_candidates(session(SessionEvent.OPEN, 0), None, utc(2026, 1, 1), utc(2026, 1, 2)))
 
 
-def test_session_search_functions(xnys: BusinessCalendar) -> None:
+def test_session_search_functions(xnys_to_2028: BusinessCalendar) -> None:
     spec = session(SessionEvent.CLOSE, 30)
-    following = next_candidate(spec, xnys, utc(2026, 11, 25, 22))
+    following = next_candidate(spec, xnys_to_2028, utc(2026, 11, 25, 22))
     assert following is not None and following.fire_at == utc(2026, 11, 27, 18, 30)
-    latest = last_candidates(spec, xnys, utc(2026, 11, 30, 12), 2)
+    latest = last_candidates(spec, xnys_to_2028, utc(2026, 11, 30, 12), 2)
     assert [c.fire_at for c in latest] == [utc(2026, 11, 25, 21, 30), utc(2026, 11, 27, 18, 30)]
-    assert next_candidate(session(SessionEvent.OPEN, 0), xnys, utc(2028, 12, 30)) is None  # past the data
+    past_the_data = next_candidate(session(SessionEvent.OPEN, 0), xnys_to_2028, utc(2028, 12, 30))
+    assert past_the_data is None
 
 
 # ---- business_day ----
@@ -179,3 +180,11 @@ def test_holiday_override_reason_is_in_the_skip_detail() -> None:
         after = datetime(2026, 12, 23, 23, 59, tzinfo=UTC)
         (skip,) = [c for c in iter_candidates(timing, calendar, after, after + timedelta(days=1)) if c.skip]
         assert skip.skip is SkipReason.HOLIDAY and "office closed" in (skip.detail or "")
+
+
+@pytest.fixture(scope="module")
+def xnys_to_2028() -> BusinessCalendar:
+    """XNYS data cut at 2028-12-31, for what happens at the end of a calendar's data."""
+    from jobsched.domain.calendar_kinds import ExchangeCalendar
+
+    return ExchangeCalendar("XNYS", date(2024, 1, 1), date(2028, 12, 31))
