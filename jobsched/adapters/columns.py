@@ -89,9 +89,18 @@ def _coerce(text: pd.Series, blank: pd.Series, col: Col) -> tuple[pd.Series, pd.
         bad = pd.Series(False, index=text.index)
         if col.choices is not None:
             bad |= ~blank & ~value.isin(col.choices)
-        if col.pattern is not None:
+        if col.pattern is not None and not _all_match(value[~blank], col.pattern):
             bad |= ~blank & ~value.str.fullmatch(col.pattern).fillna(False).astype(bool)
         return value.astype(object).where(~blank, None), bad
+    # Numbers and dates repeat a lot (prices, listing dates): parse each distinct text once.
+    codes, uniques = pd.factorize(text.to_numpy(dtype=object))
+    distinct = pd.Series(uniques, dtype=object)
+    value, bad = _parse(distinct, distinct == "", col)
+    bad_rows = pd.Series(bad.to_numpy()[codes], index=text.index)
+    return pd.Series(value.array.take(codes), index=text.index), bad_rows
+
+
+def _parse(text: pd.Series, blank: pd.Series, col: Col) -> tuple[pd.Series, pd.Series]:
     if col.kind in ("int", "float"):
         number = pd.to_numeric(text.where(~blank, None), errors="coerce").astype("float64")
         bad = ~blank & (number.isna() | ~np.isfinite(number.fillna(0)))
@@ -105,6 +114,20 @@ def _coerce(text: pd.Series, blank: pd.Series, col: Col) -> tuple[pd.Series, pd.
     parsed = pd.to_datetime(text.where(~blank, None), format=col.date_format, errors="coerce")
     bad = ~blank & parsed.isna()
     return pd.Series(parsed.dt.date, index=text.index, dtype=object).where(~blank & ~bad, None), bad
+
+
+_UNSAFE_IN_JOINED = (".", "[^", "\\W", "\\S", "\\D", "\\s", "\\x00", "\\0")
+
+
+def _all_match(values: pd.Series, pattern: str) -> bool:
+    """True if every value fully matches `pattern`, by one scan of the values joined with NUL.
+
+    Only for patterns that cannot match the NUL separator; False means "check value by value".
+    """
+    if any(token in pattern for token in _UNSAFE_IN_JOINED) or re.compile(pattern).groups:
+        return False
+    joined = "\x00".join(values.to_numpy(dtype=object).tolist())
+    return re.fullmatch(f"(?:{pattern})(?:\x00(?:{pattern}))*", joined) is not None
 
 
 def _describe(col: Col) -> str:

@@ -173,7 +173,7 @@ def copy_text(column: pd.Series) -> Iterable[str]:
 def _by_distinct(values: np.ndarray, text: Callable[[Any], str]) -> list[str]:
     """`text` applied once per distinct value (dates and prices repeat a lot), then spread back."""
     codes, uniques = pd.factorize(values)
-    return np.array([text(v) for v in uniques], dtype=object)[codes].tolist()
+    return np.array([text(v) for v in uniques.tolist()], dtype=object)[codes].tolist()
 
 
 def _escaped(values: list[str]) -> list[str]:
