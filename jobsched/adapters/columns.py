@@ -67,9 +67,8 @@ def validate_frame(
 
 
 def _column(raw: pd.Series, col: Col, reject) -> pd.Series:  # type: ignore[no-untyped-def]
-    missing = raw.isna()
-    text = raw.where(~missing, "").astype(str).str.strip()
-    blank = missing | (text == "")
+    text = _stripped(raw)
+    blank = text == ""
     if col.required and blank.any():
         row = _first(blank)
         raise reject(f"column {col.source!r} row {row}: required value is empty ({int(blank.sum())} empty)")
@@ -81,6 +80,30 @@ def _column(raw: pd.Series, col: Col, reject) -> pd.Series:  # type: ignore[no-u
             f" ({int(bad.sum())} bad value(s))"
         )
     return value
+
+
+_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what str.strip() removes, ASCII part
+
+
+def _stripped(raw: pd.Series) -> pd.Series:
+    """The column as stripped strings ('' for missing) in an object Series.
+
+    Stripping is a Python call per value; one scan of the joined column tells whether any value needs it.
+    """
+    missing = raw.isna().to_numpy()
+    values = raw.to_numpy(dtype=object)
+    if missing.any():
+        values = np.where(missing, "", values)
+    if pd.api.types.infer_dtype(values, skipna=False) != "string":
+        values = np.array([str(v) for v in values.tolist()], dtype=object)
+    text = pd.Series(values, index=raw.index, dtype=object)
+    joined = "\x00".join(values.tolist())
+    if not joined.isascii() or any(
+        joined.startswith(c) or joined.endswith(c) or f"\x00{c}" in joined or f"{c}\x00" in joined
+        for c in _ASCII_SPACE
+    ):
+        return text.str.strip()
+    return text
 
 
 def _coerce(text: pd.Series, blank: pd.Series, col: Col) -> tuple[pd.Series, pd.Series]:
