@@ -90,19 +90,21 @@ def _stripped(raw: pd.Series) -> pd.Series:
 
     Stripping is a Python call per value; one scan of the joined column tells whether any value needs it.
     """
-    missing = raw.isna().to_numpy()
     values = raw.to_numpy(dtype=object)
+    missing = pd.isna(values)
     if missing.any():
         values = np.where(missing, "", values)
     if pd.api.types.infer_dtype(values, skipna=False) != "string":
         values = np.array([str(v) for v in values.tolist()], dtype=object)
     text = pd.Series(values, index=raw.index, dtype=object)
     joined = "\x00".join(values.tolist())
-    if not joined.isascii() or any(
-        joined.startswith(c) or joined.endswith(c) or f"\x00{c}" in joined or f"{c}\x00" in joined
-        for c in _ASCII_SPACE
-    ):
+    if not joined.isascii():
         return text.str.strip()
+    for c in _ASCII_SPACE:  # a one-character search is a memchr; most columns hold no whitespace at all
+        if c in joined and (
+            joined.startswith(c) or joined.endswith(c) or f"\x00{c}" in joined or f"{c}\x00" in joined
+        ):
+            return text.str.strip()
     return text
 
 
