@@ -67,9 +67,8 @@ def validate_frame(
 
 
 def _column(raw: pd.Series, col: Col, reject) -> pd.Series:  # type: ignore[no-untyped-def]
-    missing = raw.isna()
-    text = raw.where(~missing, "").astype(str).str.strip()
-    blank = missing | (text == "")
+    text = _stripped(raw)
+    blank = text == ""
     if col.required and blank.any():
         row = _first(blank)
         raise reject(f"column {col.source!r} row {row}: required value is empty ({int(blank.sum())} empty)")
@@ -83,15 +82,50 @@ def _column(raw: pd.Series, col: Col, reject) -> pd.Series:  # type: ignore[no-u
     return value
 
 
+_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what str.strip() removes, ASCII part
+
+
+def _stripped(raw: pd.Series) -> pd.Series:
+    """The column as stripped strings ('' for missing) in an object Series.
+
+    Stripping is a Python call per value; one scan of the joined column tells whether any value needs it.
+    """
+    values = raw.to_numpy(dtype=object)
+    missing = pd.isna(values)
+    if missing.any():
+        values = np.where(missing, "", values)
+    if pd.api.types.infer_dtype(values, skipna=False) != "string":
+        values = np.array([str(v) for v in values.tolist()], dtype=object)
+    text = pd.Series(values, index=raw.index, dtype=object)
+    joined = "\x00".join(values.tolist())
+    if not joined.isascii():
+        return text.str.strip()
+    for c in _ASCII_SPACE:  # a one-character search is a memchr; most columns hold no whitespace at all
+        if c in joined and (
+            joined.startswith(c) or joined.endswith(c) or f"\x00{c}" in joined or f"{c}\x00" in joined
+        ):
+            return text.str.strip()
+    return text
+
+
 def _coerce(text: pd.Series, blank: pd.Series, col: Col) -> tuple[pd.Series, pd.Series]:
     if col.kind == "str":
         value = text.str.upper() if col.upper else text
         bad = pd.Series(False, index=text.index)
         if col.choices is not None:
             bad |= ~blank & ~value.isin(col.choices)
-        if col.pattern is not None:
+        if col.pattern is not None and not _all_match(value[~blank], col.pattern):
             bad |= ~blank & ~value.str.fullmatch(col.pattern).fillna(False).astype(bool)
         return value.astype(object).where(~blank, None), bad
+    # Numbers and dates repeat a lot (prices, listing dates): parse each distinct text once.
+    codes, uniques = pd.factorize(text.to_numpy(dtype=object))
+    distinct = pd.Series(uniques, dtype=object)
+    value, bad = _parse(distinct, distinct == "", col)
+    bad_rows = pd.Series(bad.to_numpy()[codes], index=text.index)
+    return pd.Series(value.array.take(codes), index=text.index), bad_rows
+
+
+def _parse(text: pd.Series, blank: pd.Series, col: Col) -> tuple[pd.Series, pd.Series]:
     if col.kind in ("int", "float"):
         number = pd.to_numeric(text.where(~blank, None), errors="coerce").astype("float64")
         bad = ~blank & (number.isna() | ~np.isfinite(number.fillna(0)))
@@ -105,6 +139,20 @@ def _coerce(text: pd.Series, blank: pd.Series, col: Col) -> tuple[pd.Series, pd.
     parsed = pd.to_datetime(text.where(~blank, None), format=col.date_format, errors="coerce")
     bad = ~blank & parsed.isna()
     return pd.Series(parsed.dt.date, index=text.index, dtype=object).where(~blank & ~bad, None), bad
+
+
+_UNSAFE_IN_JOINED = (".", "[^", "\\W", "\\S", "\\D", "\\s", "\\x00", "\\0")
+
+
+def _all_match(values: pd.Series, pattern: str) -> bool:
+    """True if every value fully matches `pattern`, by one scan of the values joined with NUL.
+
+    Only for patterns that cannot match the NUL separator; False means "check value by value".
+    """
+    if any(token in pattern for token in _UNSAFE_IN_JOINED) or re.compile(pattern).groups:
+        return False
+    joined = "\x00".join(values.to_numpy(dtype=object).tolist())
+    return re.fullmatch(f"(?:{pattern})(?:\x00(?:{pattern}))*", joined) is not None
 
 
 def _describe(col: Col) -> str:

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
+from itertools import repeat
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -123,26 +126,69 @@ def executemany_sqlite(conn: sa.Connection, table: sa.Table, chunk: pd.DataFrame
 
 
 def copy_into(conn: sa.Connection, table: sa.Table, chunk: pd.DataFrame) -> None:
-    """COPY the chunk through the connection's own transaction (psycopg2)."""
+    """COPY the chunk (text format, built column-wise) through the connection's own transaction (psycopg2)."""
     prep = conn.dialect.identifier_preparer
     columns = ", ".join(prep.quote(str(c)) for c in chunk.columns)
-    buffer = io.StringIO()
-    _constant_timestamps_as_text(chunk).to_csv(buffer, index=False, header=False, na_rep="\\N")
-    buffer.seek(0)
-    sql = f"COPY {prep.format_table(table)} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+    texts = [copy_text(chunk[name]) for name in chunk.columns]
+    payload = io.BytesIO(("\n".join(map("\t".join, zip(*texts, strict=True))) + "\n").encode("utf-8"))
+    sql = f"COPY {prep.format_table(table)} ({columns}) FROM STDIN"
     dbapi_conn = conn.connection.driver_connection
     with dbapi_conn.cursor() as cursor:  # type: ignore[union-attr]
-        cursor.copy_expert(sql, buffer)
+        cursor.copy_expert(sql, payload, size=1 << 20)
 
 
-def _constant_timestamps_as_text(chunk: pd.DataFrame) -> pd.DataFrame:
-    """Formatting a datetime column dominates to_csv; a column holding one instant (loaded_at) is a scalar."""
-    replace = {}
-    for name in chunk.columns:
-        column = chunk[name]
-        if pd.api.types.is_datetime64_any_dtype(column) and len(column) and (column == column.iloc[0]).all():
-            replace[name] = column.iloc[0].isoformat()
-    return chunk.assign(**replace) if replace else chunk
+NULL = "\\N"
+_SPECIAL = ("\\", "\t", "\n", "\r")
+
+
+def copy_text(column: pd.Series) -> Iterable[str]:
+    """One column as COPY text-format fields (NULL is \\N), with as little per-value Python as can be."""
+    missing = column.isna().to_numpy()
+    dtype = column.dtype
+    if len(column) and not missing.any() and _is_constant_instant(column):
+        return repeat(column.iloc[0].isoformat(), len(column))
+    values: list[str]
+    if pd.api.types.is_bool_dtype(dtype):
+        values = ["t" if v else "f" for v in column.fillna(False).to_numpy(dtype=bool).tolist()]
+    elif pd.api.types.is_integer_dtype(dtype):
+        values = list(map(str, column.fillna(0).to_numpy(dtype="int64").tolist()))
+    elif pd.api.types.is_float_dtype(dtype):
+        values = _by_distinct(column.fillna(0.0).to_numpy(dtype="float64"), repr)
+    elif pd.api.types.is_datetime64_any_dtype(dtype):
+        values = ["" if pd.isna(v) else v.isoformat() for v in column.tolist()]
+    else:
+        objects = column.where(~missing, "").to_numpy(dtype=object)
+        kind = pd.api.types.infer_dtype(objects, skipna=True)
+        if kind == "string":
+            values = _escaped(objects.tolist())
+        elif kind == "date":
+            values = _by_distinct(objects, lambda v: v.isoformat() if v != "" else "")
+        else:
+            values = _escaped([str(v) for v in objects.tolist()])
+    if missing.any():
+        values = [NULL if m else v for v, m in zip(values, missing.tolist(), strict=True)]
+    return values
+
+
+def _by_distinct(values: np.ndarray, text: Callable[[Any], str]) -> list[str]:
+    """`text` applied once per distinct value (dates and prices repeat a lot), then spread back."""
+    codes, uniques = pd.factorize(values)
+    return np.array([text(v) for v in uniques.tolist()], dtype=object)[codes].tolist()
+
+
+def _escaped(values: list[str]) -> list[str]:
+    """Backslash, tab, newline, carriage return escaped (one scan of the joined text says if any occur)."""
+    joined = "".join(values)
+    if not any(ch in joined for ch in _SPECIAL):
+        return values
+    return [
+        v.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r") for v in values
+    ]
+
+
+def _is_constant_instant(column: pd.Series) -> bool:
+    """Formatting a datetime column dominates; a column holding one instant (loaded_at) is a scalar."""
+    return pd.api.types.is_datetime64_any_dtype(column) and bool((column == column.iloc[0]).all())
 
 
 def slice_count(engine: sa.Engine, table: sa.Table, job_key: str, business_date: date) -> int:

@@ -84,3 +84,26 @@ def test_an_empty_batch_is_rejected_unless_allowed() -> None:
 def test_duplicate_keys_name_the_key_and_rows() -> None:
     with pytest.raises(BatchRejected, match=r"duplicate key \{'symbol': 'ABC'\} at rows 1 and 3"):
         check(frame(Symbol=["abc", "def", "ABC"]), key=("symbol",))
+
+
+@pytest.mark.parametrize("pad", [" ", "\t", "\x1f", "\xa0", "\u2003"])
+def test_padding_is_stripped_wherever_it_is(pad: str) -> None:
+    out = check(
+        frame(
+            Symbol=[f"{pad}abc", "DEF", f"ghi{pad}"],
+            Side=["B", f"S{pad}", "B"],
+            Qty=["10", f"{pad}20", "30"],
+            Note=[pad, "x", ""],
+        )
+    )
+    assert out["symbol"].tolist() == ["ABC", "DEF", "GHI"]
+    assert out["side"].tolist() == ["B", "S", "B"]
+    assert out["quantity"].tolist() == [10, 20, 30]
+    assert out["note"].tolist() == [None, "x", None]
+
+
+def test_a_pattern_that_could_span_values_is_checked_value_by_value() -> None:
+    loose = (Col("Code", pattern=r"[^X]{3}"),)
+    data = pd.DataFrame({"Code": ["ab", "cdefgh"]}, dtype=object)
+    with pytest.raises(BatchRejected, match=r"column 'Code' row 1: value 'ab' is not a valid Code"):
+        validate_frame(data, loose, adapter_key="t", source="src")

@@ -18,13 +18,16 @@ from jobsched_tests.adapters.sample_source import SampleSource
 ROWS = 3000
 
 
-def gz_instruments(rows: int, day: date, corrupt_row: int | None = None) -> bytes:
+def gz_instruments(
+    rows: int, day: date, corrupt_row: int | None = None, field: int = 1, value: str = "XX123"
+) -> bytes:
+    """The file as the sample server makes it; `corrupt_row` (1-based data row) gets `value` in `field`."""
     text = io.StringIO()
     write_instruments(text, rows, day)
     lines = text.getvalue().splitlines()
     if corrupt_row is not None:
         fields = lines[corrupt_row].split(",")
-        fields[1] = "XX123"
+        fields[field] = value
         lines[corrupt_row] = ",".join(fields)
     return gzip.compress(("\n".join(lines) + "\n").encode())
 
@@ -55,3 +58,24 @@ class TestInstrumentMaster(AdapterContract):
             BatchRejected, match=r"rejected, nothing loaded: not a valid CSV file: .*(end|EOF)"
         ):
             self.run(self.params(src, jobsched_env), warehouse, self.job_key())
+
+    @pytest.mark.parametrize(
+        ("field", "value", "error"),
+        [
+            (7, "5O", "column 'lot_size' row 41237: value '5O' is not a valid integer >= 1 (1 bad value(s))"),
+            (9, "2026-02-30", "column 'listing_date' row 41237: value '2026-02-30' is not a valid date"),
+            (5, "XN-E", "column 'mic' row 41237: value 'XN-E' is not a valid mic (pattern"),
+        ],
+    )
+    def test_a_bad_value_deep_in_a_large_file_names_its_row_and_loads_nothing(
+        self, src, any_warehouse, jobsched_env, field: int, value: str, error: str
+    ) -> None:
+        params, job_key = self.params(src, jobsched_env), self.job_key()
+        good = self.run(params, any_warehouse, job_key)
+        before = self.slice_runs(any_warehouse, job_key)
+        data = gz_instruments(50_000, self.business_date, corrupt_row=41_237, field=field, value=value)
+        src.override(f"/reference/instruments/{self.business_date:%Y%m%d}.csv.gz", data)
+        with pytest.raises(BatchRejected, match="rejected, nothing loaded") as rejected:
+            self.run(params, any_warehouse, job_key)
+        assert error in str(rejected.value)
+        assert self.slice_runs(any_warehouse, job_key) == before and len(before) == good.rows_loaded

@@ -23,7 +23,7 @@ notes = slice_table(
     key=("note_id",),
 )
 BD = date(2026, 11, 20)
-TRICKY = ["plain", 'comma, "quoted"', "multi\nline", "back\\slash", None, "", "ünïcödé"]
+TRICKY = ["plain", 'comma, "quoted"', "multi\nline", "back\\slash", None, "", "ünïcödé", "tab\there\r", "\\N"]
 
 
 def frame(n: int = len(TRICKY)) -> pd.DataFrame:
