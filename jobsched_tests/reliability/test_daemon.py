@@ -167,7 +167,7 @@ def test_sigkill_mid_burst_then_restart_runs_every_fire_exactly_once(deployment:
     jobs = [f"burst_{i}" for i in range(6)]
     for job in jobs:
         add_job(d, job)
-        add_schedule(d, f"burst {job}", job)
+        add_schedule(d, f"burst-{job}", job)
     daemon = d.start_daemon()
     first = d.wait(
         lambda: d.sql("SELECT min(fire_at) FROM fire_ledger")[0][0], stall=180, what="the first burst"
