@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jobsched import settings
 from jobsched.api.auth import AuthSettings, require_read, require_write
-from jobsched.api.guards import BodyGuard, SecurityHeaders
+from jobsched.api.guards import BodyGuard, SecurityHeaders, reject_undeclared_query
 from jobsched.api.routes import calendars, docs, health, jobs, pages, probes, schedules
 from jobsched.domain.validation import clip
 from jobsched.service.errors import Problem, ServiceError, problems_from_validation
@@ -43,6 +43,7 @@ def create_app(database_url: str | None = None, *, auth: AuthSettings | None = N
         openapi_url="/openapi.json",
         redoc_url=None,
         generate_unique_id_function=lambda route: route.name,
+        dependencies=[Depends(reject_undeclared_query)],
     )
     app.state.engine = engine_for(settings.normalize_url(database_url) if database_url else None)
     app.state.auth = auth or AuthSettings.from_env()

@@ -28,6 +28,15 @@ def test_keys_outside_the_charset_are_refused_and_nothing_is_written(
     assert _problem(sqlite_client.post("/calendars", json={"name": key}, headers=AUTH))["field"] == "name"
 
 
+def test_unknown_query_parameters_are_refused_and_nothing_is_deleted(sqlite_client: TestClient) -> None:
+    assert sqlite_client.post("/jobs", json={"job_key": "q", "adapter": "demo_echo"}, headers=AUTH).is_success
+    found = _problem(sqlite_client.delete("/jobs/q?verison=1", headers=AUTH))
+    assert (found["field"], found["value"]) == ("verison", "1") and "query" in found["message"]
+    assert ok(sqlite_client.get("/jobs/q"))["job_key"] == "q"
+    assert _problem(sqlite_client.get("/schedules?limt=5"))["field"] == "limt"
+    assert sqlite_client.get("/schedules?limit=5").status_code == 200
+
+
 def test_created_key_is_in_location(sqlite_client: TestClient) -> None:
     created = sqlite_client.post("/jobs", json={"job_key": "a.b-c_1", "adapter": "demo_echo"}, headers=AUTH)
     assert created.status_code == 201 and created.headers["location"] == "/jobs/a.b-c_1"
