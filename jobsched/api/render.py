@@ -45,12 +45,16 @@ def environment() -> Environment:
 
 
 def index_page(schedules: list[ScheduleSummary], now: datetime) -> str:
-    return environment().get_template("index.html").render(
-        title="jobsched",
-        schedules=schedules,
-        now=now,
-        dagster_url=settings.dagster_url(),
-        max_skips=MAX_SKIPS_LISTED,
+    return (
+        environment()
+        .get_template("index.html")
+        .render(
+            title="jobsched",
+            schedules=schedules,
+            now=now,
+            dagster_url=settings.dagster_url(),
+            max_skips=MAX_SKIPS_LISTED,
+        )
     )
 
 
@@ -97,16 +101,20 @@ class HorizonBar:
 
 def calendar_page(view: CalendarView, months: int) -> str:
     first = date(view.months[0].year, view.months[0].month, 1)
-    return environment().get_template("calendar.html").render(
-        title=f"{view.name} — jobsched calendar",
-        view=view,
-        months=months,
-        previous=f"{_shift(first, -months):%Y-%m}",
-        following=f"{_shift(first, months):%Y-%m}",
-        bar=_horizon_bar(view),
-        legend=LEGEND,
-        weekdays=WEEKDAYS,
-        months_shown=[_month(month) for month in view.months],
+    return (
+        environment()
+        .get_template("calendar.html")
+        .render(
+            title=f"{view.name} — jobsched calendar",
+            view=view,
+            months=months,
+            previous=f"{_shift(first, -months):%Y-%m}",
+            following=f"{_shift(first, months):%Y-%m}",
+            bar=_horizon_bar(view),
+            legend=LEGEND,
+            weekdays=WEEKDAYS,
+            months_shown=[_month(month) for month in view.months],
+        )
     )
 
 

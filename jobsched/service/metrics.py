@@ -36,12 +36,24 @@ class MetricsSnapshot:
     tick_age: float | None = None
     tick_duration: float | None = None
     ledger_rows: int = 0
+    deadline_missed: dict[str, int] = field(default_factory=dict)  # job key -> 1 missed / 0 met or not due
+
+
+def deadline_gauges(engine: sa.Engine, now: datetime) -> dict[str, int]:
+    from jobsched.service.freshness import evaluate
+
+    missed: dict[str, int] = {}
+    for status in evaluate(engine, now):
+        missed[status.job_key] = max(missed.get(status.job_key, 0), 0 if status.passed else 1)
+    return missed
 
 
 def snapshot(engine: sa.Engine, now: datetime) -> MetricsSnapshot:
     try:
         with engine.connect() as conn:
-            return _read(conn, now)
+            data = _read(conn, now)
+        data.deadline_missed = deadline_gauges(engine, now)
+        return data
     except sa.exc.SQLAlchemyError:
         return MetricsSnapshot(database_up=False)
 
