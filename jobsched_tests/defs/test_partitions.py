@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import dagster as dg
 import sqlalchemy as sa
 
 from jobsched.defs.definitions import defs
 from jobsched.defs.freshness import SENSOR
-from jobsched.defs.partitions import BUSINESS_DATES, jobs_partitions_name
+from jobsched.defs.jobs import build_assets, build_checks
+from jobsched.defs.partitions import BUSINESS_DATES, jobs_partitions_name, partition_tags
+from jobsched.defs.resources import build_resources
 from jobsched.store.rows import utc_now
 from jobsched_tests.defs.test_sensors import add_due_schedule, evaluate, instance, jobsched_db  # noqa: F401
 
 ASSET = dg.AssetKey(["warehouse", "demo_echo_log"])
+CHECK = dg.AssetCheckKey(ASSET, "deadline_met")
 
 
 def test_a_fire_targets_its_business_date_and_job_partition(jobsched_db: sa.Engine, instance) -> None:  # noqa: F811
@@ -65,3 +68,23 @@ def test_a_missed_deadline_is_a_failed_check_on_its_partition_once(jobsched_db: 
         )
     (met,) = freshness(instance, again.cursor).asset_events
     assert met.passed and met.partition == f"{today}|demo_echo"  # type: ignore[union-attr]
+
+
+def test_the_deadline_check_executed_for_a_partition_evaluates_it(jobsched_db: sa.Engine, instance) -> None:  # noqa: F811
+    """What the UI's "Execute check" on a partition runs."""
+    with jobsched_db.begin() as conn:
+        conn.execute(sa.text("UPDATE job_definitions SET deadline = '00:00' WHERE job_key = 'demo_echo'"))
+    add_due_schedule(jobsched_db)
+    check_job = dg.define_asset_job("deadline_only", selection=dg.AssetSelection.checks(CHECK))
+    checks = dg.Definitions(
+        assets=build_assets(), asset_checks=build_checks(), jobs=[check_job], resources=build_resources()
+    )
+    day = date(2026, 11, 23)
+    result = checks.resolve_job_def("deadline_only").execute_in_process(
+        instance=instance, tags=partition_tags("demo_echo", day)
+    )
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert not evaluation.passed and evaluation.partition == "2026-11-23|demo_echo"
+    assert evaluation.description == (
+        "demo_echo for 2026-11-23 (deadline 00:00: 2026-11-23T00:00:00+00:00): missed, no successful load"
+    )
