@@ -17,7 +17,6 @@ from jobsched import adapters
 from jobsched.defs import partitions
 from jobsched.defs.jobs import DEADLINE_CHECK, asset_key
 from jobsched.service.freshness import ERROR, NOT_DUE, DeadlineStatus, evaluate
-from jobsched.store.db import engine_for
 from jobsched.store.rows import utc_now
 
 SENSOR = "jobsched_freshness"
@@ -52,11 +51,16 @@ def build_freshness_sensor() -> dg.SensorDefinition:
         name=SENSOR,
         minimum_interval_seconds=60,
         default_status=dg.DefaultSensorStatus.RUNNING,
+        required_resource_keys={"jobsched_db"},
         description="Evaluates job definitions' deadlines (calendar-aware) as the deadline_met asset check.",
     )
     def jobsched_freshness(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-        statuses = [s for s in evaluate(engine_for(), utc_now()) if s.state not in (NOT_DUE, ERROR)]
+        statuses = [
+            s
+            for s in evaluate(context.resources.jobsched_db.engine(), utc_now())
+            if s.state not in (NOT_DUE, ERROR)
+        ]
         current = {f"{s.job_key}|{s.business_date.isoformat()}": s.state for s in statuses}
         changed = [s for s in statuses if seen.get(f"{s.job_key}|{s.business_date.isoformat()}") != s.state]
         events = [e for e in map(check_evaluation, changed) if e is not None]

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 import dagster as dg
+import sqlalchemy as sa
 from dagster import AssetExecutionContext, OpExecutionContext
 from pydantic import Field
 from sqlalchemy.engine import make_url
@@ -25,7 +26,6 @@ from jobsched.adapters.registry import all_adapters, validate_params
 from jobsched.adapters.runner import RunReport, run_adapter
 from jobsched.defs import partitions
 from jobsched.defs.resources import JobschedDatabase, Warehouse
-from jobsched.store.db import engine_for
 
 # One per run-worker process: two launches of the same run (two daemons' run queues) are told apart, while
 # a step retry inside the same process (in-process executor) still holds its fire.
@@ -291,14 +291,13 @@ def execute_adapter(
     context: OpExecutionContext,
     adapter: Adapter,
     run_config: AdapterRunConfig,
-    database: Any = None,
-    warehouse: Any = None,
+    database: sa.Engine,
+    warehouse: sa.Engine,
 ) -> RunReport | None:
     """Guard, resolve config, run the adapter. None when the fire guard stopped the run.
 
     The job key and business date come from the run config, else the run's partition, else its tags."""
     tags: Mapping[str, str] = context.run.tags
-    database = database if database is not None else engine_for(settings.database_url())
     held_by = fire_guard(tags, context.run_id, context.instance, database)
     if held_by is not None:
         context.log.warning(f"fire guard: {held_by}")
@@ -315,7 +314,7 @@ def execute_adapter(
         job_key=job_key,
         business_date=business_date,
         run_id=context.run_id,
-        warehouse=warehouse if warehouse is not None else engine_for(settings.warehouse_url()),
+        warehouse=warehouse,
         log=context.log,
         fire_time=tags.get(TAG_FIRE_TIME),
         tags=dict(tags),
@@ -332,7 +331,7 @@ def execute_adapter(
 
 
 def fire_guard(
-    tags: Mapping[str, str], run_id: str, instance: dg.DagsterInstance | None = None, database: Any = None
+    tags: Mapping[str, str], run_id: str, instance: dg.DagsterInstance, database: sa.Engine
 ) -> str | None:
     """None if this run may work: no fire tags (manual launch) or the ledger gives it the fire.
 
@@ -351,11 +350,10 @@ def fire_guard(
             allow_retries=False,
         ) from None
     parent = tags.get("dagster/parent_run_id")  # set by Dagster on a re-execution
-    if parent and instance is not None:
+    if parent:
         parent_run = instance.get_run_by_id(parent)
         parent = parent if parent_run is not None and parent_run.is_finished else None
     holder = f"{run_id}/{EXECUTION_TOKEN}"
-    database = database if database is not None else engine_for(settings.database_url())
     return confirm_fire(database, schedule_id, fire_at, run_id, parent, holder)
 
 
@@ -371,7 +369,7 @@ def _business_date(
         raise ValueError(f"business_date={raw!r}: not an ISO date (YYYY-MM-DD)") from None
 
 
-def _params(adapter_key: str, job_key: str, config: Mapping[str, Any], database: Any) -> dict[str, Any]:
+def _params(adapter_key: str, job_key: str, config: Mapping[str, Any], database: sa.Engine) -> dict[str, Any]:
     if config.get("params") is not None:
         return dict(config["params"])
     from jobsched.store.repository import get_job_definition

@@ -116,12 +116,13 @@ def build_engine_sensor(jobs: list):  # type: ignore[no-untyped-def]
     @sensor(
         name="jobsched_engine",
         jobs=jobs,
+        required_resource_keys={"jobsched_db"},
         minimum_interval_seconds=1,
         default_status=DefaultSensorStatus.RUNNING,
         description="Turns schedule rows + calendars into exactly one run per due fire; records every skip.",
     )
     def jobsched_engine(context: SensorEvaluationContext) -> SensorResult | SkipReason:
-        engine = engine_for()
+        engine = context.resources.jobsched_db.engine()
         runs = InstanceRunLookup(context.instance)
         try:
             result = tick(engine, utc_now(), runs, claim_lease())
