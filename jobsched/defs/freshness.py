@@ -16,6 +16,7 @@ import dagster as dg
 from jobsched import adapters
 from jobsched.defs import partitions
 from jobsched.defs.jobs import DEADLINE_CHECK, asset_key
+from jobsched.defs.resources import JobschedDatabase  # resolved at runtime: Dagster reads the annotation
 from jobsched.service.freshness import ERROR, NOT_DUE, DeadlineStatus, evaluate
 from jobsched.store.rows import utc_now
 
@@ -51,16 +52,13 @@ def build_freshness_sensor() -> dg.SensorDefinition:
         name=SENSOR,
         minimum_interval_seconds=60,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        required_resource_keys={"jobsched_db"},
         description="Evaluates job definitions' deadlines (calendar-aware) as the deadline_met asset check.",
     )
-    def jobsched_freshness(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+    def jobsched_freshness(
+        context: dg.SensorEvaluationContext, jobsched_db: JobschedDatabase
+    ) -> dg.SensorResult:
         seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-        statuses = [
-            s
-            for s in evaluate(context.resources.jobsched_db.engine(), utc_now())
-            if s.state not in (NOT_DUE, ERROR)
-        ]
+        statuses = [s for s in evaluate(jobsched_db.engine(), utc_now()) if s.state not in (NOT_DUE, ERROR)]
         current = {f"{s.job_key}|{s.business_date.isoformat()}": s.state for s in statuses}
         changed = [s for s in statuses if seen.get(f"{s.job_key}|{s.business_date.isoformat()}") != s.state]
         events = [e for e in map(check_evaluation, changed) if e is not None]

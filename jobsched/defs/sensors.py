@@ -21,6 +21,7 @@ from dagster import (
 
 from jobsched.defs import partitions
 from jobsched.defs.jobs import run_config
+from jobsched.defs.resources import JobschedDatabase  # resolved at runtime: Dagster reads the annotation
 from jobsched.domain.model import FireStatus
 from jobsched.engine import DEFAULT_LEASE, FireRequest, TickResult, tick
 from jobsched.outage import OUTAGE
@@ -116,13 +117,14 @@ def build_engine_sensor(jobs: list):  # type: ignore[no-untyped-def]
     @sensor(
         name="jobsched_engine",
         jobs=jobs,
-        required_resource_keys={"jobsched_db"},
         minimum_interval_seconds=1,
         default_status=DefaultSensorStatus.RUNNING,
         description="Turns schedule rows + calendars into exactly one run per due fire; records every skip.",
     )
-    def jobsched_engine(context: SensorEvaluationContext) -> SensorResult | SkipReason:
-        engine = context.resources.jobsched_db.engine()
+    def jobsched_engine(
+        context: SensorEvaluationContext, jobsched_db: JobschedDatabase
+    ) -> SensorResult | SkipReason:
+        engine = jobsched_db.engine()
         runs = InstanceRunLookup(context.instance)
         try:
             result = tick(engine, utc_now(), runs, claim_lease())

@@ -31,7 +31,9 @@ def test_a_fire_targets_its_business_date_and_job_partition(jobsched_db: sa.Engi
 
 
 def freshness(inst: dg.DagsterInstance, cursor: str | None = None) -> dg.SensorResult:
-    context = dg.build_sensor_context(instance=inst, definitions=defs, cursor=cursor)
+    context = dg.build_sensor_context(
+        instance=inst, definitions=defs, cursor=cursor, resources=build_resources()
+    )
     result = defs.get_sensor_def(SENSOR)(context)
     assert isinstance(result, dg.SensorResult)
     return result
