@@ -15,7 +15,7 @@ from jobsched.domain.calendars import horizon_report
 from jobsched.domain.model import FireStatus
 from jobsched.store import repository, state
 from jobsched.store.rows import utc
-from jobsched.store.schema import fire_ledger, schedule_state, schedules
+from jobsched.store.schema import fire_ledger, job_definitions, schedule_state, schedules
 
 WINDOW = timedelta(hours=24)
 WAITING = ("pending", "requested")
@@ -42,7 +42,10 @@ class MetricsSnapshot:
 def deadline_gauges(engine: sa.Engine, now: datetime) -> dict[str, int]:
     from jobsched.service.freshness import evaluate
 
-    missed: dict[str, int] = {}
+    with engine.connect() as conn:  # every enabled job with a deadline is exported, 0 until one is missed
+        jd = job_definitions.c
+        keys = conn.execute(sa.select(jd.job_key).where(jd.enabled, jd.deadline.is_not(None))).scalars()
+        missed: dict[str, int] = dict.fromkeys(keys, 0)
     for status in evaluate(engine, now):
         missed[status.job_key] = max(missed.get(status.job_key, 0), 0 if status.passed else 1)
     return missed
