@@ -286,7 +286,11 @@ def _write_batch(engine: sa.Engine, batch: list[_Planned], now: datetime, result
 
 
 def _quarantine(
-    engine: sa.Engine, snapshot: Snapshot, row: Mapping[str, Any], exc: Exception, now: datetime,
+    engine: sa.Engine,
+    snapshot: Snapshot,
+    row: Mapping[str, Any],
+    exc: Exception,
+    now: datetime,
     result: TickResult,
 ) -> None:
     message = str(exc) if isinstance(exc, RowInvalid | ValueError) else f"{type(exc).__name__}: {exc}"

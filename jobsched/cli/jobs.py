@@ -13,6 +13,7 @@ from jobsched.domain.validation import MAX_JSON_DEPTH, json_depth
 from jobsched.service import jobs as service
 
 MAX_RUNTIME_HELP = "seconds after which a run still going is ended and retried (default: deployment)"
+DEADLINE_HELP = "by when each business date's data is due: close+2h, open+1h30m or HH:MM (local); '': none"
 
 
 def _params(text: str | None) -> Any:
@@ -53,6 +54,7 @@ def list_(ctx: click.Context, json_out: bool) -> None:
             ("adapter", "adapter"),
             ("enabled", "enabled"),
             ("max runtime s", "max_runtime_seconds"),
+            ("deadline", "deadline"),
             ("params", "params"),
             ("used by", "used_by"),
             ("problem", "problem"),
@@ -82,6 +84,7 @@ def show(ctx: click.Context, job_key: str, json_out: bool) -> None:
 @click.option("--description", default=None)
 @click.option("--disabled", is_flag=True, help="create it disabled (its fires are skipped as job_disabled)")
 @click.option("--max-runtime", "max_runtime", type=int, default=None, help=MAX_RUNTIME_HELP)
+@click.option("--deadline", default=None, help=DEADLINE_HELP)
 @click.pass_context
 @reports_errors
 def add(
@@ -92,18 +95,19 @@ def add(
     description: str | None,
     disabled: bool,
     max_runtime: int | None,
+    deadline: str | None,
 ) -> None:
     """Create job definition JOB_KEY; its parameters are checked against the adapter's model."""
     data = {"job_key": job_key, "adapter": adapter, "description": description, "enabled": not disabled}
     if max_runtime is not None:
         data["max_runtime_seconds"] = max_runtime
+    if deadline is not None:
+        data["deadline"] = deadline
     parsed = _params(params)
     if parsed is not None:
         data["params"] = parsed
     created = service.create_job(get_engine(ctx), data)
-    echo(
-        f"created job definition {created.job_key!r} (adapter {created.adapter}, version {created.version})"
-    )
+    echo(f"created job definition {created.job_key!r} (adapter {created.adapter}, version {created.version})")
 
 
 @jobs.command()
@@ -113,6 +117,7 @@ def add(
 @click.option("--description", default=None)
 @click.option("--enable/--disable", "enabled", default=None)
 @click.option("--max-runtime", "max_runtime", type=int, default=None, help=MAX_RUNTIME_HELP)
+@click.option("--deadline", default=None, help=DEADLINE_HELP)
 @click.option("--rename", "new_key", default=None, help="new key (only while no schedule uses it)")
 @click.option("--version", "expected", type=click.IntRange(1), default=None, help="the version you read")
 @click.pass_context
@@ -125,6 +130,7 @@ def edit(
     description: str | None,
     enabled: bool | None,
     max_runtime: int | None,
+    deadline: str | None,
     new_key: str | None,
     expected: int | None,
 ) -> None:
@@ -133,6 +139,8 @@ def edit(
     given = {"adapter": adapter, "params": _params(params), "description": description, "enabled": enabled}
     given["max_runtime_seconds"] = max_runtime
     patch = {key: value for key, value in given.items() if value is not None}
+    if deadline is not None:
+        patch["deadline"] = deadline or None  # --deadline '' removes it
     if new_key:
         patch["job_key"] = new_key
     if not patch:

@@ -96,9 +96,7 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]]) ->
         return
     cells = [[_cut(plain(row.get(key))) for _, key in columns] for row in rows]
     widths = [max(len(header), *(len(line[i]) for line in cells)) for i, (header, _) in enumerate(columns)]
-    echo(
-        "  ".join(header.upper().ljust(width) for (header, _), width in zip(columns, widths, strict=True))
-    )
+    echo("  ".join(header.upper().ljust(width) for (header, _), width in zip(columns, widths, strict=True)))
     for line in cells:
         echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
 

@@ -11,11 +11,14 @@ the run at once with a message naming it, instead of running the adapter on its 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from dagster import DagsterRun, QueuedRunCoordinator
 from dagster._core.errors import DagsterError
 from dagster._core.run_coordinator.base import SubmitRunContext
+
+from jobsched.defs import partitions
 
 TAG_JOB = "jobsched/job"
 TAG_ADAPTER = "jobsched/adapter"
@@ -38,14 +41,34 @@ def adapter_config(run_config: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def manual_tags(run: DagsterRun) -> tuple[dict[str, str], str | None]:
-    """Tags a hand-launched run should carry, and the problem that must fail it (None: none)."""
+    """Tags a hand-launched run should carry, and the problem that must fail it (None: none).
+
+    The job key and business date come from the run config, else from the run's partition (a partition
+    materialized from the Dagster UI has no config); a run given both in its config but no partition gets
+    its (business date, job) partition's tags, so it shows on the asset's partitions like a scheduled run."""
     config = adapter_config(run.run_config or {})
     adapter = run.tags.get(TAG_ADAPTER) or run.job_name
-    job_key = str(config.get("job_key") or adapter)
+    part_job, part_date = partitions.from_tags(run.tags)
+    job_key = str(config.get("job_key") or part_job or adapter)
     tags = {TAG_JOB: job_key, TAG_TRIGGER: "manual"}
-    if config.get("business_date"):
-        tags[TAG_BUSINESS_DATE] = str(config["business_date"])
+    business_date = config.get("business_date") or part_date
+    if business_date:
+        tags[TAG_BUSINESS_DATE] = str(business_date)
+        if part_job is None and "dagster/partition" not in run.tags and _partitioned(adapter):
+            try:
+                tags |= partitions.partition_tags(job_key, date.fromisoformat(str(business_date)))
+            except ValueError:
+                pass  # a bad date fails the run in its step, naming the value
     return tags, job_problem(job_key, adapter, has_params=config.get("params") is not None)
+
+
+def _partitioned(adapter_key: str) -> bool:
+    from jobsched import adapters
+
+    try:
+        return getattr(adapters.get_adapter(adapter_key), "table", None) is not None
+    except LookupError:
+        return False
 
 
 def job_problem(job_key: str, adapter: str, *, has_params: bool) -> str | None:
@@ -72,6 +95,10 @@ class JobschedRunCoordinator(QueuedRunCoordinator):
         if TAG_JOB not in run.tags and run.tags.get(TAG_ADAPTER):
             tags, problem = manual_tags(run)
             self._instance.add_run_tags(run.run_id, tags)
+            part_job, part_date = partitions.from_tags(tags)
+            if problem is None and part_job and part_date:
+                adapter = run.tags.get(TAG_ADAPTER) or run.job_name
+                partitions.ensure(self._instance, adapter, part_job, date.fromisoformat(part_date))
             if problem is not None:
                 failed = self._instance.get_run_by_id(run.run_id) or run
                 self._instance.report_run_failed(failed, message=f"jobsched: {problem}")

@@ -5,22 +5,27 @@ confirms its fire in the ledger and stops without work when another run holds th
 """
 # No `from __future__ import annotations`: Dagster inspects the context annotations at runtime.
 
+import contextlib
 import os
 import uuid
+import warnings
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
 import dagster as dg
+import sqlalchemy as sa
 from dagster import AssetExecutionContext, OpExecutionContext
+from pydantic import Field
 from sqlalchemy.engine import make_url
 
 from jobsched import adapters, settings
 from jobsched.adapters.base import Adapter, RunContext
-from jobsched.adapters.errors import AdapterConfigError, AdapterError
+from jobsched.adapters.errors import AdapterConfigError, AdapterError, BatchRejected
 from jobsched.adapters.registry import all_adapters, validate_params
 from jobsched.adapters.runner import RunReport, run_adapter
-from jobsched.store.db import engine_for
+from jobsched.defs import partitions
+from jobsched.defs.resources import JobschedDatabase, Warehouse
 
 # One per run-worker process: two launches of the same run (two daemons' run queues) are told apart, while
 # a step retry inside the same process (in-process executor) still holds its fire.
@@ -31,17 +36,24 @@ TAG_BUSINESS_DATE = "jobsched/business_date"
 TAG_JOB = "jobsched/job"
 TAG_ADAPTER = "jobsched/adapter"
 
-CONFIG_SCHEMA = {
-    "job_key": dg.Field(str, is_required=False, description="Job definition key (default: tag jobsched/job)"),
-    "business_date": dg.Field(
-        str, is_required=False, description="ISO date of the slice (default: tag jobsched/business_date)"
-    ),
-    "params": dg.Field(
-        dg.Permissive(),
-        is_required=False,
+BATCH_CHECK = "batch_valid"
+DEADLINE_CHECK = "deadline_met"
+
+
+class AdapterRunConfig(dg.Config):
+    """The adapter step's run config (`ops: {<step>: {config: ...}}`); every field may be left out."""
+
+    job_key: str | None = Field(
+        default=None, description="Job definition key (default: the partition's job, else tag jobsched/job)"
+    )
+    business_date: str | None = Field(
+        default=None,
+        description="ISO date of the slice (default: the partition's date, else tag jobsched/business_date)",
+    )
+    params: dict[str, Any] | None = Field(
+        default=None,
         description="Adapter parameters; when omitted they are read from the job-definition row.",
-    ),
-}
+    )
 
 
 def retry_policy() -> dg.RetryPolicy:
@@ -84,8 +96,23 @@ def build_assets() -> list[dg.AssetsDefinition | dg.AssetSpec]:
         for name in getattr(adapter, "upstream", ()):
             spec = dg.AssetSpec(key=name, group_name="sources", kinds=source_kinds(adapter))
             sources.setdefault(name, spec)
-        assets.append(_asset_for(adapter))
+        with _partitioned_checks():
+            assets.append(_asset_for(adapter))
     return [*sources.values(), *assets]
+
+
+def build_checks() -> list[dg.AssetChecksDefinition]:
+    """The deadline (freshness) check of every adapter asset."""
+    with _partitioned_checks():
+        return [deadline_check(a) for a in all_adapters().values() if getattr(a, "table", None) is not None]
+
+
+@contextlib.contextmanager
+def _partitioned_checks() -> Iterator[None]:
+    """Partitioned asset checks are a Dagster preview feature: silence its warning (once per asset)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        yield
 
 
 def build_jobs() -> list[Any]:
@@ -98,7 +125,7 @@ def build_jobs() -> list[Any]:
             jobs.append(
                 dg.define_asset_job(
                     name=key,
-                    selection=dg.AssetSelection.assets(asset_key(table.name)),
+                    selection=job_selection(asset_key(table.name)),
                     description=description,
                     tags=tags,
                     executor_def=dg.in_process_executor,
@@ -116,6 +143,14 @@ def build_jobs() -> list[Any]:
     return jobs
 
 
+def job_selection(key: dg.AssetKey) -> dg.AssetSelection:
+    """The asset and its batch check; the deadline check is evaluated by the freshness sensor instead (a
+    run cannot judge its own deadline: the ledger learns of its success only after the run ends)."""
+    return dg.AssetSelection.assets(key).without_checks() | dg.AssetSelection.checks(
+        dg.AssetCheckKey(key, BATCH_CHECK)
+    )
+
+
 def source_kinds(adapter: Adapter) -> set[str]:
     """Dagster 'kinds' badges: the source kinds ('http', 'folder', 'sql', ...)."""
     return {k for k in str(getattr(adapter, "source_kind", "")).split("+") if k and k != "none"}
@@ -128,60 +163,158 @@ def warehouse_kind() -> str:
 
 def _asset_for(adapter: Adapter) -> dg.AssetsDefinition:
     table = adapter.table  # type: ignore[attr-defined]
+    key = asset_key(table.name)
+    parts = partitions.partitions_def(adapter.key)
 
-    @dg.asset(
-        key=asset_key(table.name),
-        description=getattr(adapter, "description", None),
-        config_schema=CONFIG_SCHEMA,
-        output_required=False,
+    # a multi_asset of one asset, only for can_subset: it makes the check output optional, so a run the fire
+    # guard stops (no work, no materialization) reports no check result rather than failing
+    @dg.multi_asset(
+        name=key.to_python_identifier(),
+        specs=[
+            dg.AssetSpec(
+                key,
+                description=getattr(adapter, "description", None),
+                skippable=True,
+                deps=list(getattr(adapter, "upstream", ())),
+                group_name="adapters",
+                metadata={"adapter": adapter.key, "table": table.name},
+                kinds={"python", warehouse_kind()},
+            )
+        ],
+        can_subset=True,
         retry_policy=retry_policy(),
-        deps=list(getattr(adapter, "upstream", ())),
-        group_name="adapters",
-        metadata={"adapter": adapter.key, "table": table.name},
-        kinds={"python", warehouse_kind()},
+        partitions_def=parts,
+        check_specs=[
+            dg.AssetCheckSpec(
+                BATCH_CHECK,
+                asset=key,
+                partitions_def=parts,
+                description="The source batch passed the adapter's column checks (rows counted).",
+            )
+        ],
     )
-    def _load(context: AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
-        report = execute_adapter(context.op_execution_context, adapter)
+    def _load(
+        context: AssetExecutionContext,
+        config: AdapterRunConfig,
+        jobsched_db: JobschedDatabase,
+        warehouse: Warehouse,
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+        try:
+            report = execute_adapter(
+                context.op_execution_context, adapter, config, jobsched_db.engine(), warehouse.engine()
+            )
+        except dg.Failure as failure:
+            if isinstance(failure.__cause__, BatchRejected):
+                yield dg.AssetCheckResult(
+                    asset_key=key,
+                    check_name=BATCH_CHECK,
+                    passed=False,
+                    description=failure.__cause__.reason,
+                    metadata={"source": _safe(failure.__cause__.source)},
+                )
+            raise
         if report is not None:
-            yield dg.MaterializeResult(metadata=report.metadata())
+            batch = dg.AssetCheckResult(
+                asset_key=key,
+                check_name=BATCH_CHECK,
+                passed=True,
+                metadata={"rows_read": report.rows_read, "rows_loaded": report.rows_loaded},
+            )
+            yield dg.MaterializeResult(asset_key=key, metadata=report.metadata(), check_results=[batch])
 
     return _load
 
 
-def _op_for(adapter: Adapter) -> dg.OpDefinition:
-    @dg.op(
-        name=adapter.key,
-        config_schema=CONFIG_SCHEMA,
-        retry_policy=retry_policy(),
-        out=dg.Out(dg.Nothing, is_required=False),
+def deadline_check(adapter: Adapter) -> dg.AssetChecksDefinition:
+    """The freshness check of an adapter asset: did the partition's job load its business date by the
+    deadline of its job definition (`deadline` column)? The freshness sensor records it; executing it from
+    the UI evaluates it now."""
+    key = asset_key(adapter.table.name)  # type: ignore[attr-defined]
+
+    @dg.asset_check(
+        asset=key,
+        name=DEADLINE_CHECK,
+        partitions_def=partitions.partitions_def(adapter.key),
+        description="The job's data for the business date was loaded by its deadline (calendar-aware).",
     )
-    def _run(context: OpExecutionContext) -> Iterator[dg.Output]:
-        report = execute_adapter(context, adapter)
+    def _deadline(
+        context: dg.AssetCheckExecutionContext, jobsched_db: JobschedDatabase
+    ) -> dg.AssetCheckResult:
+        from jobsched.service.freshness import evaluate_job
+
+        job_key, day = partitions.from_tags(context.run.tags)
+        if not job_key or not day:
+            return dg.AssetCheckResult(passed=True, description="no partition: nothing to evaluate")
+        status = evaluate_job(jobsched_db.engine(), job_key, date.fromisoformat(day), _now())
+        return deadline_result(status)
+
+    return _deadline
+
+
+def deadline_result(status: Any) -> dg.AssetCheckResult:
+    """A service.freshness.DeadlineStatus as the check's result."""
+    return dg.AssetCheckResult(
+        check_name=DEADLINE_CHECK,
+        passed=status.passed,
+        description=status.detail,
+        metadata={
+            "job_key": status.job_key,
+            "business_date": status.business_date.isoformat(),
+            "deadline": status.deadline.isoformat() if status.deadline else "",
+            "state": status.state,
+        },
+    )
+
+
+def _now() -> datetime:
+    from jobsched.store.rows import utc_now
+
+    return utc_now()
+
+
+def _op_for(adapter: Adapter) -> dg.OpDefinition:
+    @dg.op(name=adapter.key, retry_policy=retry_policy(), out=dg.Out(dg.Nothing, is_required=False))
+    def _run(
+        context: OpExecutionContext,
+        config: AdapterRunConfig,
+        jobsched_db: JobschedDatabase,
+        warehouse: Warehouse,
+    ) -> Iterator[dg.Output]:
+        report = execute_adapter(context, adapter, config, jobsched_db.engine(), warehouse.engine())
         if report is not None:
             yield dg.Output(None, metadata=report.metadata())
 
     return _run
 
 
-def execute_adapter(context: OpExecutionContext, adapter: Adapter) -> RunReport | None:
-    """Guard, resolve config, run the adapter. None when the fire guard stopped the run."""
+def execute_adapter(
+    context: OpExecutionContext,
+    adapter: Adapter,
+    run_config: AdapterRunConfig,
+    database: sa.Engine,
+    warehouse: sa.Engine,
+) -> RunReport | None:
+    """Guard, resolve config, run the adapter. None when the fire guard stopped the run.
+
+    The job key and business date come from the run config, else the run's partition, else its tags."""
     tags: Mapping[str, str] = context.run.tags
-    held_by = fire_guard(tags, context.run_id, context.instance)
+    held_by = fire_guard(tags, context.run_id, context.instance, database)
     if held_by is not None:
         context.log.warning(f"fire guard: {held_by}")
         return None
-    config = context.op_config or {}
-    job_key = config.get("job_key") or tags.get(TAG_JOB) or adapter.key
+    config = {k: v for k, v in run_config.model_dump().items() if v is not None}
+    part_job, part_date = partitions.from_tags(tags)
+    job_key = config.get("job_key") or part_job or tags.get(TAG_JOB) or adapter.key
     try:
-        business_date = _business_date(config, tags)
-        params = validate_params(adapter.key, _params(adapter.key, job_key, config))
+        business_date = _business_date(config, tags, part_date)
+        params = validate_params(adapter.key, _params(adapter.key, job_key, config, database))
     except (AdapterConfigError, ValueError) as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from None
     ctx = RunContext(
         job_key=job_key,
         business_date=business_date,
         run_id=context.run_id,
-        warehouse=engine_for(settings.warehouse_url()),
+        warehouse=warehouse,
         log=context.log,
         fire_time=tags.get(TAG_FIRE_TIME),
         tags=dict(tags),
@@ -198,7 +331,7 @@ def execute_adapter(context: OpExecutionContext, adapter: Adapter) -> RunReport 
 
 
 def fire_guard(
-    tags: Mapping[str, str], run_id: str, instance: dg.DagsterInstance | None = None
+    tags: Mapping[str, str], run_id: str, instance: dg.DagsterInstance, database: sa.Engine
 ) -> str | None:
     """None if this run may work: no fire tags (manual launch) or the ledger gives it the fire.
 
@@ -217,15 +350,17 @@ def fire_guard(
             allow_retries=False,
         ) from None
     parent = tags.get("dagster/parent_run_id")  # set by Dagster on a re-execution
-    if parent and instance is not None:
+    if parent:
         parent_run = instance.get_run_by_id(parent)
         parent = parent if parent_run is not None and parent_run.is_finished else None
     holder = f"{run_id}/{EXECUTION_TOKEN}"
-    return confirm_fire(engine_for(settings.database_url()), schedule_id, fire_at, run_id, parent, holder)
+    return confirm_fire(database, schedule_id, fire_at, run_id, parent, holder)
 
 
-def _business_date(config: Mapping[str, Any], tags: Mapping[str, str]) -> date:
-    raw = config.get("business_date") or tags.get(TAG_BUSINESS_DATE)
+def _business_date(
+    config: Mapping[str, Any], tags: Mapping[str, str], partition_date: str | None = None
+) -> date:
+    raw = config.get("business_date") or partition_date or tags.get(TAG_BUSINESS_DATE)
     if not raw:
         raise ValueError(f"business_date: missing; give it in run config or the {TAG_BUSINESS_DATE} tag")
     try:
@@ -234,12 +369,12 @@ def _business_date(config: Mapping[str, Any], tags: Mapping[str, str]) -> date:
         raise ValueError(f"business_date={raw!r}: not an ISO date (YYYY-MM-DD)") from None
 
 
-def _params(adapter_key: str, job_key: str, config: Mapping[str, Any]) -> dict[str, Any]:
+def _params(adapter_key: str, job_key: str, config: Mapping[str, Any], database: sa.Engine) -> dict[str, Any]:
     if config.get("params") is not None:
         return dict(config["params"])
     from jobsched.store.repository import get_job_definition
 
-    definition = get_job_definition(engine_for(settings.database_url()), job_key)
+    definition = get_job_definition(database, job_key)
     if definition is None:
         raise ValueError(
             f"job_key={job_key!r}: no job definition with this key; pass an existing job_key, "

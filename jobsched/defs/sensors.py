@@ -19,7 +19,9 @@ from dagster import (
     sensor,
 )
 
+from jobsched.defs import partitions
 from jobsched.defs.jobs import run_config
+from jobsched.defs.resources import JobschedDatabase  # resolved at runtime: Dagster reads the annotation
 from jobsched.domain.model import FireStatus
 from jobsched.engine import DEFAULT_LEASE, FireRequest, TickResult, tick
 from jobsched.outage import OUTAGE
@@ -98,8 +100,11 @@ class InstanceRunLookup:
 
 
 def run_request(request: FireRequest) -> RunRequest:
+    """The fire's run, targeting its (business date, job) partition when it has a business date."""
+    key = request.business_date and partitions.partition_key(request.job.job_key, request.business_date)
     return RunRequest(
         run_key=request.run_key,
+        partition_key=key or None,
         job_name=request.job.adapter,
         run_config=run_config(
             request.job.adapter, request.job.job_key, request.business_date, request.job.params
@@ -116,8 +121,10 @@ def build_engine_sensor(jobs: list):  # type: ignore[no-untyped-def]
         default_status=DefaultSensorStatus.RUNNING,
         description="Turns schedule rows + calendars into exactly one run per due fire; records every skip.",
     )
-    def jobsched_engine(context: SensorEvaluationContext) -> SensorResult | SkipReason:
-        engine = engine_for()
+    def jobsched_engine(
+        context: SensorEvaluationContext, jobsched_db: JobschedDatabase
+    ) -> SensorResult | SkipReason:
+        engine = jobsched_db.engine()
         runs = InstanceRunLookup(context.instance)
         try:
             result = tick(engine, utc_now(), runs, claim_lease())
@@ -138,9 +145,18 @@ def build_engine_sensor(jobs: list):  # type: ignore[no-untyped-def]
             return SkipReason(_bounded(f"{story or 'nothing due'}; next fire {_fmt(result.next_run_at)}"))
         context.log.info(_bounded(story))
         _hand_over(engine, result)
-        return SensorResult(run_requests=[run_request(r) for r in result.requests])
+        return SensorResult(
+            run_requests=[run_request(r) for r in result.requests],
+            dynamic_partitions_requests=partition_requests(result),
+        )
 
     return jobsched_engine
+
+
+def partition_requests(result: TickResult) -> list:  # type: ignore[type-arg]
+    """Add the partitions the tick's runs target (Dagster applies these before it submits the runs)."""
+    cells = [(r.job.adapter, r.job.job_key, r.business_date) for r in result.requests if r.business_date]
+    return partitions.add_requests(cells)  # type: ignore[arg-type]
 
 
 def _abandoned(context: SensorEvaluationContext, exc: BaseException) -> SkipReason:

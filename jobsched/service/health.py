@@ -59,6 +59,8 @@ def health(
     problems = [] if engine_check.ok else [engine_check.detail or "engine not ticking"]
     problems += [f"schedule {q.schedule_id} ({q.name}) quarantined: {q.error}" for q in quarantined]
     problems += [f"calendar {c.calendar}: {c.detail}" for c in calendars if not c.ok]
+    deadlines = _deadlines(engine, now)
+    problems += [f"deadline: {line}" for line in deadlines]
     return HealthOut(
         ok=not problems,
         checked_at=now,
@@ -68,7 +70,18 @@ def health(
         quarantined=quarantined,
         calendars=calendars,
         problems=problems,
+        missed_deadlines=deadlines,
     )
+
+
+def _deadlines(engine: sa.Engine, now: datetime) -> list[str]:
+    """A line per job definition whose latest passed deadline has no successful load (holidays: none)."""
+    from jobsched.service.freshness import ERROR, MISSED, evaluate
+
+    try:
+        return [s.detail for s in evaluate(engine, now) if s.state in (MISSED, ERROR)]
+    except Exception as exc:  # noqa: BLE001 - a deadline that cannot be evaluated is itself a problem
+        return [f"cannot evaluate deadlines: {type(exc).__name__}: {exc}"]
 
 
 def _engine_check(

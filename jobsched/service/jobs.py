@@ -62,7 +62,7 @@ def update_job(
         require_version(KIND, job_key, row["version"], expected_version)
         current = {"job_key": row["job_key"], "adapter": row["adapter"], "params": _params_or_raw(row)}
         current |= {"description": row["description"], "enabled": row["enabled"]}
-        current |= {"max_runtime_seconds": row["max_runtime_seconds"]}
+        current |= {"max_runtime_seconds": row["max_runtime_seconds"], "deadline": row.get("deadline")}
         job = validate_job(current | dict(patch))
         if job.job_key != job_key:
             _refuse_if_used(conn, job_key, f"rename it to {job.job_key!r}")
@@ -107,6 +107,7 @@ def validate_job(data: Mapping[str, Any]) -> JobDefinition:
         fields.description,
         fields.enabled,
         max_runtime_seconds=fields.max_runtime_seconds,
+        deadline=fields.deadline,
     )
     _check_adapter(job)
     return job
@@ -143,6 +144,7 @@ def _columns(job: JobDefinition) -> dict[str, Any]:
         "description": job.description,
         "enabled": job.enabled,
         "max_runtime_seconds": job.max_runtime_seconds,
+        "deadline": job.deadline,
     }
 
 
@@ -201,6 +203,7 @@ def _out(row: dict[str, Any], users: list[str]) -> JobOut:
         description=data["description"],
         enabled=data["enabled"],
         max_runtime_seconds=data.get("max_runtime_seconds"),
+        deadline=data.get("deadline"),
         version=data["version"],
         created_at=data["created_at"],
         updated_at=data["updated_at"],

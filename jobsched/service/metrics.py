@@ -15,7 +15,7 @@ from jobsched.domain.calendars import horizon_report
 from jobsched.domain.model import FireStatus
 from jobsched.store import repository, state
 from jobsched.store.rows import utc
-from jobsched.store.schema import fire_ledger, schedule_state, schedules
+from jobsched.store.schema import fire_ledger, job_definitions, schedule_state, schedules
 
 WINDOW = timedelta(hours=24)
 WAITING = ("pending", "requested")
@@ -36,12 +36,27 @@ class MetricsSnapshot:
     tick_age: float | None = None
     tick_duration: float | None = None
     ledger_rows: int = 0
+    deadline_missed: dict[str, int] = field(default_factory=dict)  # job key -> 1 missed / 0 met or not due
+
+
+def deadline_gauges(engine: sa.Engine, now: datetime) -> dict[str, int]:
+    from jobsched.service.freshness import evaluate
+
+    with engine.connect() as conn:  # every enabled job with a deadline is exported, 0 until one is missed
+        jd = job_definitions.c
+        keys = conn.execute(sa.select(jd.job_key).where(jd.enabled, jd.deadline.is_not(None))).scalars()
+        missed: dict[str, int] = dict.fromkeys(keys, 0)
+    for status in evaluate(engine, now):
+        missed[status.job_key] = max(missed.get(status.job_key, 0), 0 if status.passed else 1)
+    return missed
 
 
 def snapshot(engine: sa.Engine, now: datetime) -> MetricsSnapshot:
     try:
         with engine.connect() as conn:
-            return _read(conn, now)
+            data = _read(conn, now)
+        data.deadline_missed = deadline_gauges(engine, now)
+        return data
     except sa.exc.SQLAlchemyError:
         return MetricsSnapshot(database_up=False)
 

@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from jobsched.domain.cron import CRON_HELP, DAY_MATCH_HELP
+from jobsched.domain.freshness import parse_deadline
 from jobsched.domain.model import CronDayMatch, DstGap
 from jobsched.domain.validation import (
     EARLIEST_DAY,
@@ -197,6 +198,16 @@ class JobInput(BaseModel):
             description="a run still going after this is ended and retried (null: the deployment default)",
         ),
     ] = None
+    deadline: Annotated[
+        str | None,
+        Field(
+            max_length=20,
+            examples=["close+2h", "18:30"],
+            description="by when each business date's data is due: session open/close ± offset "
+            "('close+2h', 'open+1h30m') or a local time 'HH:MM', on the business days of its schedules' "
+            "calendars (null: no deadline)",
+        ),
+    ] = None
 
     @field_validator("job_key", "adapter", "description", mode="before")
     @classmethod
@@ -218,6 +229,16 @@ class JobInput(BaseModel):
             raise ValueError("must not be empty nor start or end with spaces")
         return value
 
+    @field_validator("deadline")
+    @classmethod
+    def _deadline(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return parse_deadline(value).text
+        except ValueError as exc:
+            raise ValueError(str(exc).split(": ", 1)[-1]) from None
+
 
 JobPatch = _all_optional(JobInput, "JobPatch", "Fields to change; needs the version you read.")
 
@@ -230,6 +251,7 @@ class JobOut(BaseModel):
     description: str | None = None
     enabled: bool | None = None
     max_runtime_seconds: int | None = None
+    deadline: str | None = None
     version: int | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -507,6 +529,9 @@ class HealthOut(BaseModel):
     last_tick_at: datetime | None = None
     quarantined: list[QuarantinedOut] = Field(default_factory=list)
     calendars: list[HorizonOut] = Field(default_factory=list)
+    missed_deadlines: list[str] = Field(
+        default_factory=list, description="job definitions whose latest business date missed its deadline"
+    )
     problems: list[str] = Field(default_factory=list, description="one line per thing that is wrong")
 
 

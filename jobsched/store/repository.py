@@ -33,6 +33,7 @@ class JobDefinition:
     id: int | None = None
     version: int = 1
     max_runtime_seconds: int | None = None
+    deadline: str | None = None
 
 
 class ParamsNotJson(ValueError):
@@ -76,6 +77,7 @@ def job_definition_from_row(row: Mapping[str, Any]) -> JobDefinition:
         id=row["id"],
         version=row["version"],
         max_runtime_seconds=row.get("max_runtime_seconds"),
+        deadline=row.get("deadline"),
     )
 
 

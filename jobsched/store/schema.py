@@ -37,6 +37,9 @@ job_definitions = sa.Table(
     # a run of this job still going after this many seconds is ended (and retried): a dead worker never
     # blocks the job's later fires for ever. NULL: JOBSCHED_MAX_RUNTIME_SECONDS (default 3600).
     sa.Column("max_runtime_seconds", sa.Integer, nullable=True),
+    # by when the data of each business date is due: `close+2h` (session ± offset) or `18:30` (local time),
+    # on the business days of its schedules' calendars (jobsched/domain/freshness.py). NULL: no deadline.
+    sa.Column("deadline", sa.String(20), nullable=True),
     *_audit_columns(),
     sa.CheckConstraint("length(job_key) > 0", name="job_key_not_empty"),
     sa.CheckConstraint("length(adapter) > 0", name="adapter_not_empty"),

@@ -79,9 +79,12 @@ def any_warehouse(
 @pytest.fixture
 def defs(jobsched_env: Path) -> dg.Definitions:
     """The adapter jobs and assets as jobsched's Definitions has them (built after the env is set)."""
-    from jobsched.defs.jobs import build_assets, build_jobs
+    from jobsched.defs.jobs import build_assets, build_checks, build_jobs
+    from jobsched.defs.resources import build_resources
 
-    return dg.Definitions(assets=build_assets(), jobs=build_jobs())
+    return dg.Definitions(
+        assets=build_assets(), asset_checks=build_checks(), jobs=build_jobs(), resources=build_resources()
+    )
 
 
 @pytest.fixture

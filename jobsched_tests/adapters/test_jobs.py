@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime
 
 import dagster as dg
@@ -10,8 +11,10 @@ import pytest
 import sqlalchemy as sa
 
 from jobsched.adapters import all_adapters
-from jobsched.defs.jobs import asset_key, build_assets, build_jobs, op_name, run_config
+from jobsched.defs import partitions
+from jobsched.defs.jobs import BATCH_CHECK, asset_key, build_assets, build_jobs, op_name, run_config
 from jobsched.domain.model import Candidate
+from jobsched.samples.payloads import ecb_daily_xml
 from jobsched.store.ledger import claim_fire
 from jobsched.store.schema import job_definitions
 
@@ -111,3 +114,50 @@ def test_a_fire_missing_from_the_ledger_does_no_work(defs, instance, jobsched_en
     assert result.success and result.asset_materializations_for_node(NODE) == []
     messages = [e.message for e in instance.all_logs(result.run_id)]
     assert any("is not in the ledger" in (m or "") for m in messages)
+
+
+def test_a_partition_run_loads_its_cell_and_passes_batch_valid(
+    defs, instance, jobsched_db, warehouse
+) -> None:
+    """A partition launched with no run config (as from the Dagster UI) takes job and date from its key."""
+    with jobsched_db.begin() as conn:
+        conn.execute(sa.insert(job_definitions).values(job_key="echo_a", adapter="demo_echo", params="{}"))
+    partitions.ensure(instance, "demo_echo", "echo_a", BD)
+    key = partitions.partition_key("echo_a", BD)
+    assert str(key) == "2026-11-20|echo_a"
+    result = defs.resolve_job_def("demo_echo").execute_in_process(instance=instance, partition_key=str(key))
+    assert result.success
+    (materialization,) = result.asset_materializations_for_node(NODE)
+    assert materialization.partition == "2026-11-20|echo_a"
+    assert materialization.metadata["job_key"].value == "echo_a"
+    (check,) = result.get_asset_check_evaluations()
+    assert check.check_name == BATCH_CHECK and check.passed and check.partition == "2026-11-20|echo_a"
+    assert check.metadata["rows_read"].value == 1
+    with warehouse.connect() as conn:
+        loaded = conn.execute(sa.text("SELECT job_key, business_date FROM demo_echo_log")).all()
+    assert [(k, str(d)) for k, d in loaded] == [("echo_a", "2026-11-20")]
+
+
+def test_a_rejected_batch_fails_batch_valid_naming_column_row_and_value(
+    defs, instance, jobsched_db, src
+) -> None:
+    url = src.url + "/ecb/eurofxref-daily.xml?date={date:%Y-%m-%d}"
+    with jobsched_db.begin() as conn:
+        conn.execute(
+            sa.insert(job_definitions).values(
+                job_key="ecb", adapter="fx_rates", params=json.dumps({"url": url, "backoff_seconds": 0.01})
+            )
+        )
+    src.override("/ecb/eurofxref-daily.xml", ecb_daily_xml(BD).replace("rate='", "rate='-", 1))
+    partitions.ensure(instance, "fx_rates", "ecb", BD)
+    job = defs.resolve_job_def("fx_rates")
+    result = job.execute_in_process(
+        instance=instance, partition_key=str(partitions.partition_key("ecb", BD)), raise_on_error=False
+    )
+    assert not result.success
+    (check,) = result.get_asset_check_evaluations()
+    assert check.check_name == BATCH_CHECK and not check.passed
+    assert re.match(
+        r"column 'rate' row 1: value '-[0-9.]+' is not a valid number >= 0", check.description or ""
+    )
+    assert result.asset_materializations_for_node(op_name("fx_rates")) == []

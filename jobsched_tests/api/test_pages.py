@@ -56,7 +56,7 @@ def test_beyond_cells_are_short_and_the_horizon_bar_is_labelled(sqlite_client: T
     page = f"/schedules/{created['id']}/calendar"
     html = sqlite_client.get(page, params={"start": "2026-12", "months": 2}).text
     assert 'class="horizon-bar"' in html and "from 2027-01-01: no data" in html
-    assert "<div class=\"note\">no XBOM data (ends 2026-12-31)</div>" in html
+    assert '<div class="note">no XBOM data (ends 2026-12-31)</div>' in html
 
 
 def test_index_shows_next_fire_last_outcome_skips_and_problems(

@@ -114,7 +114,7 @@ def test_dashboard_and_alerts_use_only_exported_metrics(
 
     from jobsched_tests.deploy.files import DEPLOY
 
-    add_job(sqlite_client)
+    add_job(sqlite_client, deadline="close+2h")  # exports jobsched_deadline_missed (0: nothing due yet)
     schedule = add_schedule(sqlite_client)
     now = datetime.now(UTC)
     with engine_for(sqlite_url_only).begin() as conn:

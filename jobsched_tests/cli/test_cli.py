@@ -179,3 +179,14 @@ def test_preview_keeps_short_runs_of_skips_whole(sqlite_cli: Invoke) -> None:
     out = succeeded(sqlite_cli("schedules", "preview", "--cron", "0 9 * * *", "--calendar", "XNYS",
                                "--after", "2026-11-20", "--count", "5"))  # fmt: skip
     assert out.count("skip: holiday") == 3 and "more" not in out  # a weekend and Thanksgiving
+
+
+def test_job_deadline_is_set_shown_checked_and_removed(sqlite_cli: Invoke) -> None:
+    succeeded(sqlite_cli("jobs", "add", "prices", "--adapter", "demo_echo", "--deadline", "close+2h"))
+    assert "close+2h" in succeeded(sqlite_cli("jobs", "list"))
+    error = failed(sqlite_cli("jobs", "edit", "prices", "--deadline", "after lunch"))
+    assert "deadline='after lunch': not a deadline; use 'close+2h'" in error
+    succeeded(sqlite_cli("jobs", "edit", "prices", "--deadline", "18:30"))
+    assert '"deadline": "18:30"' in succeeded(sqlite_cli("jobs", "show", "prices", "--json"))
+    succeeded(sqlite_cli("jobs", "edit", "prices", "--deadline", ""))
+    assert '"deadline": null' in succeeded(sqlite_cli("jobs", "show", "prices", "--json"))

@@ -20,6 +20,7 @@ from dagster import (
 )
 
 from jobsched.defs.definitions import defs
+from jobsched.defs.resources import build_resources
 from jobsched.store import ledger
 from jobsched.store.db import engine_for
 from jobsched.store.rows import utc_now
@@ -72,7 +73,7 @@ def add_due_schedule(
 
 def evaluate(instance: DagsterInstance) -> SensorResult | SkipReason:
     sensor = defs.get_sensor_def(ENGINE_SENSOR)
-    context = build_sensor_context(instance=instance, definitions=defs)
+    context = build_sensor_context(instance=instance, definitions=defs, resources=build_resources())
     return sensor(context)
 
 

@@ -70,9 +70,7 @@ def test_readme_commands_run_verbatim_after_make_run(tmp_path: Path) -> None:
         script.write_text(script_for(blocks, local.ports["api"]))
         markers = ("JOBSCHED_TEST_SESSION", "JOBSCHED_RUN_LOCAL_TEST")
         env = {
-            k: v
-            for k, v in local.env.items()
-            if k in markers or not k.startswith(("DAGSTER_", "JOBSCHED_"))
+            k: v for k, v in local.env.items() if k in markers or not k.startswith(("DAGSTER_", "JOBSCHED_"))
         }
         # A real clone's editable install finds .jobsched/ next to its sources; this one's sources are
         # the worktree's, so point the CLI at the clone's data directory explicitly.

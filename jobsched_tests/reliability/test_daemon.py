@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from dagster import AssetKey
 
 from jobsched.defs.jobs import run_config
 from jobsched_tests.reliability.harness import BIN, REPO, Deployment, next_minute, sleep_until
@@ -103,12 +104,15 @@ def test_sql_rows_fire_with_tags_skips_say_why_and_bad_rows_are_quarantined(depl
     by_fire = Counter(
         r.tags.get("jobsched/fire_time") for r in runs if r.tags.get("jobsched/schedule") == str(good)
     )
+    scheduled_partitions: set[str] = set()
     for fire in fires:
         assert fire.fire_at.second == 0 and fire.fire_at.microsecond == 0
         assert by_fire[fire.fire_at.astimezone(UTC).isoformat()] == 1
         run = d.instance().get_run_by_id(fire.run_id)
         assert all(run.tags.get(tag) for tag in TAGS), run.tags
         assert run.tags["jobsched/trigger"] == "schedule" and run.tags["jobsched/job"] == "demo_echo"
+        assert run.tags["dagster/partition"] == f"{run.tags['jobsched/business_date']}|demo_echo"
+        scheduled_partitions.add(run.tags["dagster/partition"])
         record = d.instance().get_run_record_by_id(fire.run_id)
         assert record.create_timestamp >= fire.fire_at.astimezone(UTC)
 
@@ -160,6 +164,9 @@ def test_sql_rows_fire_with_tags_skips_say_why_and_bad_rows_are_quarantined(depl
     assert [(r.tags["jobsched/job"], r.tags["jobsched/business_date"]) for r in manual] == [
         ("demo_echo", "2026-11-20")
     ]
+    # the asset's partitions show both: the scheduled business dates and the hand-launched one
+    partitions = d.instance().get_materialized_partitions(AssetKey(["warehouse", "demo_echo_log"]))
+    assert {"2026-11-20|demo_echo", *scheduled_partitions} <= partitions and scheduled_partitions
 
 
 def test_sigkill_mid_burst_then_restart_runs_every_fire_exactly_once(deployment: Deployment) -> None:

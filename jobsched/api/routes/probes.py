@@ -89,6 +89,14 @@ class SnapshotCollector(Collector):
         for name, left in sorted(d.calendar_days_left.items()):
             days.add_metric([name], left)
         yield days
+        missed = GaugeMetricFamily(
+            "jobsched_deadline_missed",
+            "1 when the job definition's latest business date passed its deadline without a successful load",
+            labels=["job"],
+        )
+        for job, value in sorted(d.deadline_missed.items()):
+            missed.add_metric([job], value)
+        yield missed
         if d.tick_age is not None:
             yield _gauge(
                 "jobsched_engine_tick_age_seconds", "seconds since the engine's last tick", d.tick_age
