@@ -18,15 +18,17 @@ from dagster import (
     run_status_sensor,
     sensor,
 )
+from sqlalchemy import Engine
 
 from jobsched.defs.jobs import run_config
+from jobsched.domain import model as domain
 from jobsched.domain.model import FireStatus
 from jobsched.engine import DEFAULT_LEASE, FireRequest, TickResult, tick
 from jobsched.outage import OUTAGE
 from jobsched.store import ledger
 from jobsched.store.db import engine_for
-from jobsched.store.rows import utc_now
 from jobsched.store.transient import is_transient
+from jobsched.utc import utc_now
 
 OUTCOMES = {
     DagsterRunStatus.SUCCESS: FireStatus.SUCCESS,
@@ -98,6 +100,8 @@ class InstanceRunLookup:
 
 
 def run_request(request: FireRequest) -> RunRequest:
+    if request.business_date is None:
+        raise ValueError(f"fire {request.run_key} has no business date")
     return RunRequest(
         run_key=request.run_key,
         job_name=request.job.adapter,
@@ -123,22 +127,24 @@ def build_engine_sensor(jobs: list):  # type: ignore[no-untyped-def]
             result = tick(engine, utc_now(), runs, claim_lease())
             _log_errors(context, result)
             texts = [result.text()]
-            if not result.requests and _due_soon(result.next_run_at):
-                time.sleep(max(0.0, (result.next_run_at - utc_now()).total_seconds()))  # type: ignore[operator]
-                result = tick(engine, max(utc_now(), result.next_run_at), runs, claim_lease())  # type: ignore[type-var]
+            next_at = result.next_run_at
+            if not result.requests and next_at is not None and _due_soon(next_at):
+                time.sleep(max(0.0, (next_at - utc_now()).total_seconds()))
+                result = tick(engine, max(utc_now(), next_at), runs, claim_lease())
                 _log_errors(context, result)
                 texts.append(result.text())
+            requests = _dated(context, engine, result.requests)
         except Exception as exc:
             if not is_transient(exc):
                 raise
             return _abandoned(context, exc)
         _recovered(context, result)
         story = "; ".join(t for t in texts if t)
-        if not result.requests:
+        if not requests:
             return SkipReason(_bounded(f"{story or 'nothing due'}; next fire {_fmt(result.next_run_at)}"))
         context.log.info(_bounded(story))
-        _hand_over(engine, result)
-        return SensorResult(run_requests=[run_request(r) for r in result.requests])
+        _hand_over(engine, requests)
+        return SensorResult(run_requests=[run_request(r) for r in requests])
 
     return jobsched_engine
 
@@ -158,11 +164,30 @@ def _recovered(context: SensorEvaluationContext, result: TickResult) -> None:
         context.log.warning(line)
 
 
-def _hand_over(engine, result: TickResult) -> None:  # type: ignore[no-untyped-def]
+def _dated(
+    context: SensorEvaluationContext, engine: Engine, requests: list[FireRequest]
+) -> list[FireRequest]:
+    """The requests that can become runs. A claimed fire whose ledger row has no business date (written by
+    hand or by an older version) cannot be configured: it becomes a `no_business_date` skip, and the other
+    fires of the tick still run."""
+    undated = [r for r in requests if r.business_date is None]
+    if not undated:
+        return requests
+    detail = "the ledger row has no business date, so the run cannot be configured; trigger the fire again"
+    with engine.begin() as conn:
+        ledger.skip_claims(
+            conn, [r.run_key for r in undated], domain.SkipReason.NO_BUSINESS_DATE, detail, utc_now()
+        )
+    for r in undated:
+        context.log.warning(f"fire {r.run_key} skipped: {detail}")
+    return [r for r in requests if r.business_date is not None]
+
+
+def _hand_over(engine: Engine, requests: list[FireRequest]) -> None:
     """Restart the claims' lease now that their RunRequests leave; best effort (the claim stands)."""
     try:
         with engine.begin() as conn:
-            ledger.handed_over(conn, [r.run_key for r in result.requests], utc_now())
+            ledger.handed_over(conn, [r.run_key for r in requests], utc_now())
     except Exception as exc:
         if not is_transient(exc):
             raise

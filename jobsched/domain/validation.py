@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -22,6 +22,7 @@ from jobsched.domain.model import (
     TimingKind,
     TimingSpec,
 )
+from jobsched.utc import utc
 
 KEY_CHARS = "letters, digits, '_', '-' and '.'"
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$"
@@ -211,7 +212,7 @@ class ScheduleFields(BaseModel):
     def _utc(cls, value: datetime | None) -> datetime | None:
         if value is None:
             return None
-        value = as_utc(value)
+        value = utc(value)
         if not EARLIEST_DAY <= value.date() < LATEST_DAY:
             raise ValueError(f"must be between {EARLIEST_DAY} and {LATEST_DAY}")
         return value
@@ -274,7 +275,7 @@ class ScheduleFields(BaseModel):
             end_at=self.end_at,
             catchup_on_edit=self.catchup_on_edit,
             version=version,
-            updated_at=as_utc(updated_at) if updated_at else None,
+            updated_at=utc(updated_at),
         )
 
 
@@ -309,10 +310,6 @@ def row_invalid(exc: ValidationError, row: Mapping[str, Any]) -> RowInvalid:
 def _field_from_message(message: str) -> str:
     head = message.removeprefix("Value error, ").split(":", 1)[0]
     return head.split(" ", 1)[0] if head and " " not in head.strip() else "row"
-
-
-def as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 _ZONES: frozenset[str] | None = None

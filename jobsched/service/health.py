@@ -9,11 +9,11 @@ import sqlalchemy as sa
 
 from jobsched.domain.calendars import horizon_report
 from jobsched.domain.validation import clip
-from jobsched.service.common import utc
 from jobsched.service.models import CheckOut, HealthOut, HorizonOut, QuarantinedOut
 from jobsched.service.redact import redact_text
 from jobsched.store import repository, state
 from jobsched.store.schema import schedule_state, schedules
+from jobsched.utc import utc
 
 DEFAULT_MAX_TICK_AGE = 60.0
 DEFAULT_MIN_HORIZON_DAYS = 60

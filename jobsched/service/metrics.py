@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from jobsched.domain.calendars import horizon_report
 from jobsched.domain.model import FireStatus
 from jobsched.store import repository, state
-from jobsched.store.rows import utc
 from jobsched.store.schema import fire_ledger, schedule_state, schedules
+from jobsched.utc import utc
 
 WINDOW = timedelta(hours=24)
 WAITING = ("pending", "requested")

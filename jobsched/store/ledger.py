@@ -9,9 +9,10 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from jobsched.domain.model import Candidate, FireStatus, Trigger
-from jobsched.store.rows import insert_if_absent, utc, utc_now
+from jobsched.domain.model import Candidate, FireStatus, SkipReason, Trigger
+from jobsched.store.rows import insert_if_absent
 from jobsched.store.schema import fire_ledger
+from jobsched.utc import utc, utc_now
 
 OPEN_STATUSES = (FireStatus.PENDING.value, FireStatus.REQUESTED.value)
 
@@ -231,6 +232,23 @@ def handed_over(conn: sa.Connection, run_keys: list[str], now: datetime) -> None
             )
             .values(claimed_at=now)
         )
+
+
+def skip_claims(
+    conn: sa.Connection, run_keys: list[str], reason: SkipReason, detail: str, now: datetime
+) -> int:
+    """Turn claims that cannot become a run into skips (with `reason` and `detail`); returns how many."""
+    if not run_keys:
+        return 0
+    return conn.execute(
+        sa.update(fire_ledger)
+        .where(
+            fire_ledger.c.run_key.in_(run_keys),
+            fire_ledger.c.status == FireStatus.REQUESTED.value,
+            fire_ledger.c.run_id.is_(None),
+        )
+        .values(status=FireStatus.SKIPPED.value, reason=reason.value, detail=detail[:2000], updated_at=now)
+    ).rowcount
 
 
 def renew_claim(conn: sa.Connection, entry: LedgerEntry, now: datetime) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,14 +18,3 @@ def insert_if_absent(conn: sa.Connection, table: sa.Table, values: Mapping[str, 
     primary_key = next(iter(table.primary_key.columns))
     statement = dialect.insert(table).values(**values).on_conflict_do_nothing().returning(primary_key)
     return conn.execute(statement).scalar_one_or_none()
-
-
-def utc(value: datetime | None) -> datetime | None:
-    """Rows come back naive from SQLite and aware from Postgres; both mean UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)

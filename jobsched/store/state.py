@@ -10,8 +10,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from jobsched.store.rows import insert_if_absent, utc
+from jobsched.store.rows import insert_if_absent
 from jobsched.store.schema import engine_ticks, schedule_state
+from jobsched.utc import utc
 
 
 @dataclass(frozen=True)
