@@ -94,16 +94,19 @@ def add(
     max_runtime: int | None,
 ) -> None:
     """Create job definition JOB_KEY; its parameters are checked against the adapter's model."""
-    data = {"job_key": job_key, "adapter": adapter, "description": description, "enabled": not disabled}
+    data: dict[str, Any] = {
+        "job_key": job_key,
+        "adapter": adapter,
+        "description": description,
+        "enabled": not disabled,
+    }
     if max_runtime is not None:
         data["max_runtime_seconds"] = max_runtime
     parsed = _params(params)
     if parsed is not None:
         data["params"] = parsed
     created = service.create_job(get_engine(ctx), data)
-    echo(
-        f"created job definition {created.job_key!r} (adapter {created.adapter}, version {created.version})"
-    )
+    echo(f"created job definition {created.job_key!r} (adapter {created.adapter}, version {created.version})")
 
 
 @jobs.command()

@@ -252,7 +252,7 @@ def outcome_detail(run, fire_status: FireStatus, message: str | None) -> str | N
     return line
 
 
-def build_sensors(jobs: list) -> list:  # type: ignore[no-untyped-def]
+def build_sensors(jobs: list) -> list:
     return [
         build_engine_sensor(jobs),
         _outcome_sensor(DagsterRunStatus.SUCCESS, FireStatus.SUCCESS),

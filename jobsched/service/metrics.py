@@ -122,7 +122,7 @@ def ledger_rows(conn: sa.Connection) -> int:
 def _seconds(later: datetime | None, earlier: datetime | None) -> float:
     if later is None or earlier is None:
         return 0.0
-    return max(0.0, (utc(later) - utc(earlier)).total_seconds())  # type: ignore[operator]
+    return max(0.0, (utc(later) - utc(earlier)).total_seconds())
 
 
 def _float(value: object) -> float | None:

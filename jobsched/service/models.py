@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -130,19 +130,25 @@ def _all_optional(model: type[BaseModel], name: str, doc: str, with_version: boo
     return patch
 
 
-SchedulePatch = _all_optional(
-    ScheduleInput,
-    "SchedulePatch",
-    "Fields to change; the rest keep their values. Needs the version you read.",
-)
+if TYPE_CHECKING:  # built by create_model at run time; to the type checker a pydantic model
+    SchedulePatch = BaseModel
+else:
+    SchedulePatch = _all_optional(
+        ScheduleInput,
+        "SchedulePatch",
+        "Fields to change; the rest keep their values. Needs the version you read.",
+    )
 
 
-ScheduleDraft = _all_optional(
-    ScheduleInput,
-    "ScheduleDraft",
-    "An unsaved schedule to preview: the fields of a schedule; name and job_key may be left out.",
-    with_version=False,
-)
+if TYPE_CHECKING:  # built by create_model at run time; to the type checker a pydantic model
+    ScheduleDraft = BaseModel
+else:
+    ScheduleDraft = _all_optional(
+        ScheduleInput,
+        "ScheduleDraft",
+        "An unsaved schedule to preview: the fields of a schedule; name and job_key may be left out.",
+        with_version=False,
+    )
 
 
 class ScheduleOut(BaseModel):
@@ -219,7 +225,10 @@ class JobInput(BaseModel):
         return value
 
 
-JobPatch = _all_optional(JobInput, "JobPatch", "Fields to change; needs the version you read.")
+if TYPE_CHECKING:  # built by create_model at run time; to the type checker a pydantic model
+    JobPatch = BaseModel
+else:
+    JobPatch = _all_optional(JobInput, "JobPatch", "Fields to change; needs the version you read.")
 
 
 class JobOut(BaseModel):
@@ -301,7 +310,12 @@ class CalendarInput(BaseModel):
         return self
 
 
-CalendarPatch = _all_optional(CalendarInput, "CalendarPatch", "Fields to change; needs the version you read.")
+if TYPE_CHECKING:  # built by create_model at run time; to the type checker a pydantic model
+    CalendarPatch = BaseModel
+else:
+    CalendarPatch = _all_optional(
+        CalendarInput, "CalendarPatch", "Fields to change; needs the version you read."
+    )
 
 
 class OverrideInput(BaseModel):
@@ -336,7 +350,12 @@ class OverrideInput(BaseModel):
         return self
 
 
-OverridePatch = _all_optional(OverrideInput, "OverridePatch", "Fields to change; needs the version you read.")
+if TYPE_CHECKING:  # built by create_model at run time; to the type checker a pydantic model
+    OverridePatch = BaseModel
+else:
+    OverridePatch = _all_optional(
+        OverrideInput, "OverridePatch", "Fields to change; needs the version you read."
+    )
 
 
 class OverrideOut(BaseModel):

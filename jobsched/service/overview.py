@@ -24,10 +24,10 @@ MAX_SKIPS_LISTED = 200
 @dataclass
 class ScheduleSummary:
     id: int
-    name: str
-    job_key: str
+    name: str | None  # None only in a row hand-written SQL made invalid (see problems)
+    job_key: str | None
     timing: str
-    timezone: str
+    timezone: str | None
     calendar: str | None
     state: str  # active | paused | disabled | invalid
     next_local: str | None = None  # "2026-11-24 16:30 EST"
@@ -56,7 +56,7 @@ def overview(engine: sa.Engine, now: datetime) -> list[ScheduleSummary]:
                 timing=out.cron if out.kind == "cron" and out.cron else _timing(out.kind, row),
                 timezone=out.timezone,
                 calendar=out.calendar,
-                state=_state(out.enabled, out.paused, bool(out.problem or out.quarantined)),
+                state=_state(bool(out.enabled), bool(out.paused), bool(out.problem or out.quarantined)),
             )
             summary.problems += [p for p in (out.problem, out.quarantined) if p]
             summary.last = ledger.latest_outcome(conn, out.id)
@@ -97,10 +97,10 @@ def _state(enabled: bool, paused: bool, invalid: bool) -> str:
     return "paused" if paused else "active"
 
 
-def _timing(kind: str, row: dict) -> str:
+def _timing(kind: str | None, row: dict) -> str:
     if kind == "session":
         offset = int(row["offset_minutes"] or 0)
         return f"session {row['session_event']}{offset:+d}m"
     if kind == "business_day":
         return f"business day {row['business_day']} at {row['local_time']}"
-    return kind
+    return str(kind)  # "None" for a row without a kind, as the page always showed

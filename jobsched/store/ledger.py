@@ -19,7 +19,7 @@ OPEN_STATUSES = (FireStatus.PENDING.value, FireStatus.REQUESTED.value)
 
 def run_key_for(schedule_id: int, fire_at: datetime) -> str:
     """The Dagster run_key of a fire: derived from the fire's identity, so every replica computes the same."""
-    return f"jobsched:{schedule_id}:{utc(fire_at).isoformat()}"  # type: ignore[union-attr]
+    return f"jobsched:{schedule_id}:{utc(fire_at).isoformat()}"
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,8 @@ def entry_from_row(row: sa.RowMapping) -> LedgerEntry:
     return LedgerEntry(
         id=row["id"],
         schedule_id=row["schedule_id"],
-        fire_at=utc(row["fire_at"]),  # type: ignore[arg-type]
-        due_at=utc(row["due_at"]),  # type: ignore[arg-type]
+        fire_at=utc(row["fire_at"]),
+        due_at=utc(row["due_at"]),
         business_date=row["business_date"],
         job_key=row["job_key"],
         trigger=row["trigger"],
@@ -121,7 +121,7 @@ def _insert_new(conn: sa.Connection, rows: list[dict]) -> set[tuple[int, datetim
         .on_conflict_do_nothing()
         .returning(fire_ledger.c.schedule_id, fire_ledger.c.fire_at)
     )
-    return {(sid, utc(at)) for sid, at in conn.execute(statement, rows)}  # type: ignore[misc]
+    return {(sid, utc(at)) for sid, at in conn.execute(statement, rows)}
 
 
 def claim_fire(
@@ -207,15 +207,17 @@ def stale_claims(
     if not stale or not per_request:
         return stale
     instants = {entry.claimed_at for entry in stale}
-    batch = dict(
-        conn.execute(  # type: ignore[arg-type]
-            sa.select(fire_ledger.c.claimed_at, sa.func.count())
-            .where(fire_ledger.c.claimed_at.in_(instants))
-            .group_by(fire_ledger.c.claimed_at)
-        ).all()
-    )
-    batch = {utc(instant): count for instant, count in batch.items()}
-    return [e for e in stale if e.claimed_at < now - lease - per_request * batch.get(e.claimed_at, 1)]
+    counts = conn.execute(
+        sa.select(fire_ledger.c.claimed_at, sa.func.count())
+        .where(fire_ledger.c.claimed_at.in_(instants))
+        .group_by(fire_ledger.c.claimed_at)
+    ).all()
+    batch: dict[datetime | None, int] = {utc(instant): count for instant, count in counts}
+    return [
+        e
+        for e in stale
+        if e.claimed_at is not None and e.claimed_at < now - lease - per_request * batch.get(e.claimed_at, 1)
+    ]
 
 
 def handed_over(conn: sa.Connection, run_keys: list[str], now: datetime) -> None:
