@@ -28,6 +28,7 @@ from jobsched.domain.validation import (
     ScheduleFields,
     day_problem,
     key_problem,
+    require,
 )
 from jobsched.service.common import MAX_ID, bad_text
 
@@ -41,10 +42,7 @@ DST_GAP_HELP = (
 
 
 def _clean_texts(value: Any) -> Any:
-    problem = bad_text(value)
-    if problem:
-        raise ValueError(problem)
-    return value
+    return require(value, bad_text(value))
 
 
 def _key_field(**kwargs: Any) -> Any:
@@ -59,10 +57,7 @@ def _check_day(value: Any) -> Any:
         day = date.fromisoformat(value)
     else:
         raise ValueError("a date 'YYYY-MM-DD'")
-    problem = day_problem(day)
-    if problem:
-        raise ValueError(problem)
-    return day
+    return require(day, day_problem(day))
 
 
 Day = Annotated[
@@ -212,10 +207,7 @@ class JobInput(BaseModel):
     @field_validator("job_key")
     @classmethod
     def _key(cls, value: str) -> str:
-        problem = key_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+        return require(value, key_problem(value))
 
     @field_validator("adapter")
     @classmethod
@@ -287,9 +279,7 @@ class CalendarInput(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        problem = key_problem(value)
-        if problem:
-            raise ValueError(problem)
+        require(value, key_problem(value))
         if value.lower() == "exchanges":
             raise ValueError("'exchanges' is reserved (the API lists exchange calendars there)")
         return value
