@@ -17,10 +17,7 @@ from dagster import DagsterRun, QueuedRunCoordinator
 from dagster._core.errors import DagsterError
 from dagster._core.run_coordinator.base import SubmitRunContext
 
-TAG_JOB = "jobsched/job"
-TAG_ADAPTER = "jobsched/adapter"
-TAG_TRIGGER = "jobsched/trigger"
-TAG_BUSINESS_DATE = "jobsched/business_date"
+from jobsched.tags import TAG_ADAPTER, TAG_BUSINESS_DATE, TAG_JOB, TAG_TRIGGER
 
 
 class UnknownJobKey(DagsterError):

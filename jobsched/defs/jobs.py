@@ -21,15 +21,11 @@ from jobsched.adapters.errors import AdapterConfigError, AdapterError
 from jobsched.adapters.registry import all_adapters, validate_params
 from jobsched.adapters.runner import RunReport, run_adapter
 from jobsched.store.db import engine_for
+from jobsched.tags import TAG_ADAPTER, TAG_BUSINESS_DATE, TAG_FIRE_TIME, TAG_JOB, TAG_SCHEDULE
 
 # One per run-worker process: two launches of the same run (two daemons' run queues) are told apart, while
 # a step retry inside the same process (in-process executor) still holds its fire.
 EXECUTION_TOKEN = uuid.uuid4().hex[:16]
-TAG_SCHEDULE = "jobsched/schedule"
-TAG_FIRE_TIME = "jobsched/fire_time"
-TAG_BUSINESS_DATE = "jobsched/business_date"
-TAG_JOB = "jobsched/job"
-TAG_ADAPTER = "jobsched/adapter"
 
 CONFIG_SCHEMA = {
     "job_key": dg.Field(str, is_required=False, description="Job definition key (default: tag jobsched/job)"),

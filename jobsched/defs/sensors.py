@@ -28,6 +28,7 @@ from jobsched.outage import OUTAGE
 from jobsched.store import ledger
 from jobsched.store.db import engine_for
 from jobsched.store.transient import is_transient
+from jobsched.tags import TAG_FIRE_TIME, TAG_JOB, TAG_SCHEDULE
 from jobsched.utc import utc_now
 
 OUTCOMES = {
@@ -95,7 +96,7 @@ class InstanceRunLookup:
         return not tags.get("dagster/auto_retry_run_id")
 
     def has_active_run(self, job_key: str) -> bool:
-        runs_filter = RunsFilter(tags={"jobsched/job": job_key}, statuses=ACTIVE_STATUSES)
+        runs_filter = RunsFilter(tags={TAG_JOB: job_key}, statuses=ACTIVE_STATUSES)
         return bool(self._instance.get_runs(runs_filter, limit=1))
 
 
@@ -224,13 +225,13 @@ def _outcome_sensor(status: DagsterRunStatus, fire_status: FireStatus):  # type:
     def _sensor(context: RunStatusSensorContext) -> None:
         run = context.instance.get_run_by_id(context.dagster_run.run_id) or context.dagster_run
         tags = run.tags
-        if "jobsched/schedule" not in tags or "jobsched/fire_time" not in tags:
+        if TAG_SCHEDULE not in tags or TAG_FIRE_TIME not in tags:
             return
-        fire_at = datetime.fromisoformat(tags["jobsched/fire_time"])
+        fire_at = datetime.fromisoformat(tags[TAG_FIRE_TIME])
         detail = outcome_detail(
             run, fire_status, context.dagster_event.message if context.dagster_event else None
         )
-        schedule_id, parent = int(tags["jobsched/schedule"]), tags.get("dagster/parent_run_id")
+        schedule_id, parent = int(tags[TAG_SCHEDULE]), tags.get("dagster/parent_run_id")
         ledger.record_outcome(engine_for(), schedule_id, fire_at, run.run_id, fire_status, detail, parent)
 
     return _sensor

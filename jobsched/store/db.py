@@ -30,7 +30,3 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-
-
-def is_postgres(engine: sa.Engine) -> bool:
-    return engine.dialect.name == "postgresql"
