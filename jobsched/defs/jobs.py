@@ -5,7 +5,6 @@ confirms its fire in the ledger and stops without work when another run holds th
 """
 # No `from __future__ import annotations`: Dagster inspects the context annotations at runtime.
 
-import os
 import uuid
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
@@ -42,9 +41,10 @@ CONFIG_SCHEMA = {
 
 def retry_policy() -> dg.RetryPolicy:
     """Backoff retries of the adapter step; JOBSCHED_ADAPTER_MAX_RETRIES / _RETRY_DELAY tune it (tests)."""
+    config = settings.current()
     return dg.RetryPolicy(
-        max_retries=int(os.environ.get("JOBSCHED_ADAPTER_MAX_RETRIES", "3")),
-        delay=float(os.environ.get("JOBSCHED_ADAPTER_RETRY_DELAY", "15")),
+        max_retries=config.adapter_max_retries,
+        delay=config.adapter_retry_delay,
         backoff=dg.Backoff.EXPONENTIAL,
         jitter=dg.Jitter.PLUS_MINUS,
     )

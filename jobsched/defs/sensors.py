@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import datetime, timedelta
 
@@ -20,6 +19,7 @@ from dagster import (
 )
 from sqlalchemy import Engine
 
+from jobsched import settings
 from jobsched.defs.jobs import run_config
 from jobsched.domain import model as domain
 from jobsched.domain.model import FireStatus
@@ -54,19 +54,19 @@ def lookahead() -> timedelta:
     Instead a tick that sees a fire due within this window sleeps until the due instant and requests it
     then. Fire instants are whole minutes, so one tick never needs to wait for two distinct instants.
     """
-    return timedelta(seconds=float(os.environ.get("JOBSCHED_LOOKAHEAD_SECONDS", "9")))
+    return timedelta(seconds=settings.current().lookahead_seconds)
 
 
 def max_runtime_seconds(request: FireRequest) -> int:
     """The job definition's max_runtime_seconds, else JOBSCHED_MAX_RUNTIME_SECONDS (default one hour)."""
     if request.job.max_runtime_seconds:
         return int(request.job.max_runtime_seconds)
-    return int(float(os.environ.get("JOBSCHED_MAX_RUNTIME_SECONDS", "3600")))
+    return int(settings.current().max_runtime_seconds)
 
 
 def claim_lease() -> timedelta:
-    seconds = os.environ.get("JOBSCHED_CLAIM_LEASE_SECONDS")
-    return timedelta(seconds=float(seconds)) if seconds else DEFAULT_LEASE
+    seconds = settings.current().claim_lease_seconds
+    return timedelta(seconds=seconds) if seconds is not None else DEFAULT_LEASE
 
 
 class InstanceRunLookup:
