@@ -6,11 +6,14 @@ import time
 from datetime import datetime, timedelta
 
 from dagster import (
+    DagsterInstance,
+    DagsterRun,
     DagsterRunStatus,
     DefaultSensorStatus,
     RunRequest,
     RunsFilter,
     RunStatusSensorContext,
+    SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
@@ -70,7 +73,7 @@ def claim_lease() -> timedelta:
 
 
 class InstanceRunLookup:
-    def __init__(self, instance) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, instance: DagsterInstance) -> None:
         self._instance = instance
 
     def run_id_for_key(self, run_key: str) -> str | None:
@@ -113,7 +116,7 @@ def run_request(request: FireRequest) -> RunRequest:
     )
 
 
-def build_engine_sensor(jobs: list):  # type: ignore[no-untyped-def]
+def build_engine_sensor(jobs: list) -> SensorDefinition:
     @sensor(
         name="jobsched_engine",
         jobs=jobs,
@@ -214,7 +217,7 @@ def _fmt(value: datetime | None) -> str:
     return value.isoformat() if value else "none planned"
 
 
-def _outcome_sensor(status: DagsterRunStatus, fire_status: FireStatus):  # type: ignore[no-untyped-def]
+def _outcome_sensor(status: DagsterRunStatus, fire_status: FireStatus) -> SensorDefinition:
     @run_status_sensor(
         run_status=status,
         name=f"jobsched_outcome_{fire_status.value}",
@@ -237,7 +240,7 @@ def _outcome_sensor(status: DagsterRunStatus, fire_status: FireStatus):  # type:
     return _sensor
 
 
-def outcome_detail(run, fire_status: FireStatus, message: str | None) -> str | None:  # type: ignore[no-untyped-def]
+def outcome_detail(run: DagsterRun, fire_status: FireStatus, message: str | None) -> str | None:
     """Say which attempt ended how, and whether Dagster's run retry takes the fire over next."""
     tags = run.tags
     attempt = int(tags.get("dagster/retry_number", "0") or 0) + 1

@@ -4,8 +4,10 @@ Dagster run, the skips of the last 24 hours with their reasons, and every proble
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -13,7 +15,7 @@ import sqlalchemy as sa
 from jobsched.domain import planner
 from jobsched.domain.calendars import BeyondHorizon, InvalidCalendar, UnknownCalendar
 from jobsched.domain.validation import RowInvalid
-from jobsched.engine import calendar_for, load_snapshot, validated
+from jobsched.engine import Snapshot, calendar_for, load_snapshot, validated
 from jobsched.service.schedules import to_out
 from jobsched.store import ledger
 
@@ -71,7 +73,7 @@ def overview(engine: sa.Engine, now: datetime) -> list[ScheduleSummary]:
     return summaries
 
 
-def _next_fire(snapshot, row, now: datetime, summary: ScheduleSummary) -> None:  # type: ignore[no-untyped-def]
+def _next_fire(snapshot: Snapshot, row: Mapping[str, Any], now: datetime, summary: ScheduleSummary) -> None:
     if summary.state == "paused":
         return  # every fire is a skip until resumed
     try:
