@@ -8,6 +8,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from jobsched.utc import utc, utc_now  # defined once in jobsched/utc.py; re-exported for older imports
+
+__all__ = ["insert_if_absent", "utc", "utc_now"]
+
 
 def insert_if_absent(conn: sa.Connection, table: sa.Table, values: Mapping[str, Any]) -> Any | None:
     """INSERT ... ON CONFLICT DO NOTHING; returns the new primary key, or None when the row already existed.
