@@ -12,7 +12,7 @@ SFTP_PORT ?= 8722
 S3_PORT ?= 8766
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint bench soak system-deps postgres clean dagster-home
+.PHONY: install run test lint typecheck bench soak system-deps postgres clean dagster-home
 
 install: $(VENV)/.installed
 
@@ -52,11 +52,17 @@ postgres:
 
 test: install system-deps postgres
 	$(BIN)/ruff check jobsched jobsched_tests bench
-	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -p no:cacheprovider --cov=jobsched --cov-report=term $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check jobsched jobsched_tests bench
 	$(BIN)/ruff format --check jobsched jobsched_tests bench
+	$(BIN)/mypy
+
+# the type checker alone (configured in pyproject.toml [tool.mypy]; `make test` runs it too)
+typecheck: install
+	$(BIN)/mypy
 
 bench: install postgres
 	$(BIN)/python bench/run_all.py

@@ -70,7 +70,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy import event
 from jobsched.engine import tick
-from jobsched.store.rows import utc_now
+from jobsched.utc import utc_now
 
 class NoRuns:
     def run_id_for_key(self, run_key): return None
@@ -118,7 +118,7 @@ import json, sys, time
 from datetime import timedelta
 import sqlalchemy as sa
 from jobsched.engine import tick
-from jobsched.store.rows import utc_now
+from jobsched.utc import utc_now
 
 class NoRuns:
     def run_id_for_key(self, run_key): return None

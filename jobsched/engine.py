@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
+from jobsched import tags as run_tags
 from jobsched.domain import planner
 from jobsched.domain.calendars import (
     EXCHANGE_CODES,
@@ -57,13 +58,13 @@ class FireRequest:
 
     def tags(self) -> dict[str, str]:
         return {
-            "jobsched/schedule": str(self.schedule_id),
-            "jobsched/schedule_name": self.schedule_name,
-            "jobsched/fire_time": self.fire_at.isoformat(),
-            "jobsched/business_date": self.business_date.isoformat() if self.business_date else "",
-            "jobsched/job": self.job.job_key,
-            "jobsched/adapter": self.job.adapter,
-            "jobsched/trigger": self.trigger,
+            run_tags.TAG_SCHEDULE: str(self.schedule_id),
+            run_tags.TAG_SCHEDULE_NAME: self.schedule_name,
+            run_tags.TAG_FIRE_TIME: self.fire_at.isoformat(),
+            run_tags.TAG_BUSINESS_DATE: self.business_date.isoformat() if self.business_date else "",
+            run_tags.TAG_JOB: self.job.job_key,
+            run_tags.TAG_ADAPTER: self.job.adapter,
+            run_tags.TAG_TRIGGER: self.trigger,
         }
 
 

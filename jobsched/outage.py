@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+
+from jobsched import settings
 
 log = logging.getLogger("jobsched.outage")
 
@@ -32,7 +33,7 @@ class OutageLog:
 
     @classmethod
     def persistent(cls) -> OutageLog:
-        home = os.environ.get("DAGSTER_HOME") or tempfile.gettempdir()
+        home = settings.current().dagster_home or tempfile.gettempdir()
         outage = cls(path=Path(home) / "jobsched_outage.json")
         try:
             saved = json.loads(outage.path.read_text())  # type: ignore[union-attr]

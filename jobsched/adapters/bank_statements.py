@@ -101,7 +101,8 @@ class BankStatements(DropFolderAdapter):
         name = params.pattern.format(account=params.iban, date=ctx.business_date)
         if params.sftp is not None:
             remote = fetch_newest(params.sftp, name, ctx.log)
-            data, source, extra = remote.data, remote.url, {}
+            extra: dict[str, Any] = {}
+            data, source = remote.data, remote.url
         else:
             path, extra = self.locate(ctx, params, name)
             data, source = path.read_bytes(), str(path)

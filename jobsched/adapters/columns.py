@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -66,7 +67,7 @@ def validate_frame(
     return result
 
 
-def _column(raw: pd.Series, col: Col, reject) -> pd.Series:  # type: ignore[no-untyped-def]
+def _column(raw: pd.Series, col: Col, reject: Callable[[str], BatchRejected]) -> pd.Series:
     text = _stripped(raw)
     blank = text == ""
     if col.required and blank.any():

@@ -8,7 +8,7 @@ from pydantic import Field, field_validator
 
 from jobsched.adapters.base import AdapterParams, BaseAdapter, RunContext, SourceBatch
 from jobsched.adapters.columns import Col
-from jobsched.adapters.parsing import first_violation, not_business_date, read_csv
+from jobsched.adapters.parsing import positions_problem, read_csv
 from jobsched.adapters.registry import register
 from jobsched.adapters.sources.http import check_template
 from jobsched.adapters.sources.sftp import SftpConnection, fetch_newest
@@ -68,16 +68,8 @@ class CustodianPositions(BaseAdapter):
         return SourceBatch(frame, source=remote.url, extra={"file": remote.name})
 
     def check(self, ctx: RunContext, params: CustodianPositionsParams, frame: pd.DataFrame) -> str | None:
-        value_off = (frame["quantity"] * frame["price"] - frame["market_value"]).abs() > (
-            0.005 * frame["market_value"].abs() + 0.01
-        )
-        return (
-            not_business_date(frame, "position_date", ctx.business_date, "Position Date")
-            or first_violation(
-                frame, frame["account"] != params.account, "account", f"is not {params.account!r}", "Account"
-            )
-            or first_violation(frame, value_off, "market_value", "is not Quantity x Price", "Market Value")
-        )
+        labels = ("Position Date", "Account", "Market Value")
+        return positions_problem(frame, ctx.business_date, params.account, "position_date", labels)
 
     def load(self, ctx: RunContext, params: CustodianPositionsParams, frame: pd.DataFrame) -> int:
         return super().load(ctx, params, frame.drop(columns=["position_date"]))

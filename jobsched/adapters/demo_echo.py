@@ -60,7 +60,9 @@ class DemoEcho(BaseAdapter):
             "fire_time": ctx.fire_time,
             "executed_at": datetime.now(UTC),
         }
+
         # the execution row commits with the slice: a rolled-back load leaves no execution behind
-        return replace_slice(
-            ctx, demo_echo_log, frame, also=lambda c: c.execute(demo_echo_executions.insert(), execution)
-        )
+        def record_execution(conn: sa.Connection) -> None:
+            conn.execute(demo_echo_executions.insert(), execution)
+
+        return replace_slice(ctx, demo_echo_log, frame, also=record_execution)

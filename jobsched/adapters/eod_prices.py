@@ -13,23 +13,29 @@ from jobsched.adapters.registry import register
 from jobsched.adapters.sources.http import UrlTemplate, get, session_for
 from jobsched.adapters.warehouse import slice_table
 
-eod_prices = slice_table(
-    "eod_prices",
-    sa.Column("exchange", sa.String(10), nullable=False),
-    sa.Column("symbol", sa.String(40), nullable=False),
-    sa.Column("series", sa.String(4), nullable=False),
-    sa.Column("isin", sa.String(12), nullable=False),
-    sa.Column("open", sa.Float, nullable=False),
-    sa.Column("high", sa.Float, nullable=False),
-    sa.Column("low", sa.Float, nullable=False),
-    sa.Column("close", sa.Float, nullable=False),
-    sa.Column("last", sa.Float, nullable=False),
-    sa.Column("prev_close", sa.Float, nullable=False),
-    sa.Column("volume", sa.BigInteger, nullable=False),
-    sa.Column("turnover", sa.Float, nullable=False),
-    sa.Column("trades", sa.BigInteger, nullable=False),
-    key=("exchange", "symbol", "series"),
-)
+
+def bhavcopy_table(name: str) -> sa.Table:
+    """A warehouse table of bhavcopy rows: eod_prices (chosen series) and exchange_bhavcopy (every series)."""
+    return slice_table(
+        name,
+        sa.Column("exchange", sa.String(10), nullable=False),
+        sa.Column("symbol", sa.String(40), nullable=False),
+        sa.Column("series", sa.String(4), nullable=False),
+        sa.Column("isin", sa.String(12), nullable=False),
+        sa.Column("open", sa.Float, nullable=False),
+        sa.Column("high", sa.Float, nullable=False),
+        sa.Column("low", sa.Float, nullable=False),
+        sa.Column("close", sa.Float, nullable=False),
+        sa.Column("last", sa.Float, nullable=False),
+        sa.Column("prev_close", sa.Float, nullable=False),
+        sa.Column("volume", sa.BigInteger, nullable=False),
+        sa.Column("turnover", sa.Float, nullable=False),
+        sa.Column("trades", sa.BigInteger, nullable=False),
+        key=("exchange", "symbol", "series"),
+    )
+
+
+eod_prices = bhavcopy_table("eod_prices")
 
 
 class EodPricesParams(UrlTemplate):

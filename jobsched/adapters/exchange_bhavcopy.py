@@ -7,33 +7,15 @@ import io
 import zipfile
 
 import pandas as pd
-import sqlalchemy as sa
 from pydantic import Field, field_validator
 
 from jobsched.adapters.base import RunContext, SourceBatch
-from jobsched.adapters.eod_prices import EodPrices
+from jobsched.adapters.eod_prices import EodPrices, bhavcopy_table
 from jobsched.adapters.parsing import read_csv
 from jobsched.adapters.registry import register
 from jobsched.adapters.sources.http import HttpParams, check_template, get, session_for
-from jobsched.adapters.warehouse import slice_table
 
-exchange_bhavcopy = slice_table(
-    "exchange_bhavcopy",
-    sa.Column("exchange", sa.String(10), nullable=False),
-    sa.Column("symbol", sa.String(40), nullable=False),
-    sa.Column("series", sa.String(4), nullable=False),
-    sa.Column("isin", sa.String(12), nullable=False),
-    sa.Column("open", sa.Float, nullable=False),
-    sa.Column("high", sa.Float, nullable=False),
-    sa.Column("low", sa.Float, nullable=False),
-    sa.Column("close", sa.Float, nullable=False),
-    sa.Column("last", sa.Float, nullable=False),
-    sa.Column("prev_close", sa.Float, nullable=False),
-    sa.Column("volume", sa.BigInteger, nullable=False),
-    sa.Column("turnover", sa.Float, nullable=False),
-    sa.Column("trades", sa.BigInteger, nullable=False),
-    key=("exchange", "symbol", "series"),
-)
+exchange_bhavcopy = bhavcopy_table("exchange_bhavcopy")
 
 
 class BhavcopyZipParams(HttpParams):

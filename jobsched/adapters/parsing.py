@@ -62,3 +62,24 @@ def not_business_date(frame: pd.DataFrame, column: str, business_date: date, lab
 
 def _plain(value: object) -> object:
     return value.item() if isinstance(value, np.generic) else value
+
+
+def positions_problem(
+    frame: pd.DataFrame,
+    business_date: date,
+    account: str,
+    date_column: str,
+    labels: tuple[str, str, str] = ("", "", ""),
+) -> str | None:
+    """The checks of a positions file (custodian positions, broker holdings), or None: every row is dated
+    the business date and belongs to `account`, and market_value is quantity x price (within 0.5% + 0.01).
+    `labels` name the file's date, account and market value columns in the messages."""
+    date_label, acct_label, value_label = labels
+    value_off = (frame["quantity"] * frame["price"] - frame["market_value"]).abs() > (
+        0.005 * frame["market_value"].abs() + 0.01
+    )
+    return (
+        not_business_date(frame, date_column, business_date, date_label)
+        or first_violation(frame, frame["account"] != account, "account", f"is not {account!r}", acct_label)
+        or first_violation(frame, value_off, "market_value", "is not Quantity x Price", value_label)
+    )

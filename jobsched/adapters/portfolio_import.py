@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 
 from jobsched.adapters.base import AdapterParams, BaseAdapter, RunContext, SourceBatch
 from jobsched.adapters.columns import Col
-from jobsched.adapters.parsing import first_violation, not_business_date, read_csv
+from jobsched.adapters.parsing import positions_problem, read_csv
 from jobsched.adapters.registry import register
 from jobsched.adapters.sources.folder import archive_file, find_file
 from jobsched.adapters.sources.http import check_template
@@ -78,16 +78,7 @@ class PortfolioImport(BaseAdapter):
         return SourceBatch(frame, source=str(path), extra={"file": str(path), "from_archive": int(archived)})
 
     def check(self, ctx: RunContext, params: PortfolioParams, frame: pd.DataFrame) -> str | None:
-        value_off = (frame["quantity"] * frame["price"] - frame["market_value"]).abs() > (
-            0.005 * frame["market_value"].abs() + 0.01
-        )
-        return (
-            not_business_date(frame, "as_of", ctx.business_date, "As Of")
-            or first_violation(
-                frame, frame["account"] != params.account, "account", f"is not {params.account!r}"
-            )
-            or first_violation(frame, value_off, "market_value", "is not Quantity x Price")
-        )
+        return positions_problem(frame, ctx.business_date, params.account, "as_of", ("As Of", "", ""))
 
     def load(self, ctx: RunContext, params: PortfolioParams, frame: pd.DataFrame) -> int:
         rows = frame.drop(columns=["as_of"]).assign(broker=params.broker)

@@ -31,7 +31,7 @@ def register(key: str, adapter: Any = None) -> Any:
         existing = _REGISTRY.get(key)
         if existing is not None and type(existing) is not type(impl) and existing is not impl:
             raise ValueError(f"adapter key {key!r} is already registered to {existing!r}")
-        impl.key = key  # type: ignore[attr-defined]
+        impl.key = key  # type: ignore[union-attr]
         _REGISTRY[key] = impl  # type: ignore[assignment]
         return target
 

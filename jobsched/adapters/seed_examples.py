@@ -9,7 +9,6 @@ environment variable (run-local.sh sets demo values), never written here.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ SAMPLES_URL = "http://127.0.0.1:8765"
 def example_job_definitions(
     base_url: str | None = None, data_dir: Path | None = None
 ) -> list[dict[str, Any]]:
-    base = (base_url or os.environ.get("JOBSCHED_SAMPLES_URL") or SAMPLES_URL).rstrip("/")
+    base = (base_url or settings.current().samples_url or SAMPLES_URL).rstrip("/")
     data = data_dir or settings.data_dir()
     inbox, archive = str(data / "dropbox" / "holdings"), str(data / "dropbox" / "archive")
     trades_db = f"sqlite:///{data / 'internal_trades.db'}"
@@ -100,7 +99,7 @@ def desk_feed_jobs(base: str, data: Path) -> list[dict[str, Any]]:
 
     sftp = {
         "host": "127.0.0.1",
-        "port": int(os.environ.get("JOBSCHED_SFTP_PORT") or SFTP_PORT),
+        "port": settings.current().sftp_port or SFTP_PORT,
         "username": "custody",
         "known_hosts": str(data / "sftp_known_hosts"),
     }
@@ -147,7 +146,7 @@ def desk_feed_jobs(base: str, data: Path) -> list[dict[str, Any]]:
             "index_constituents_nifty50",
             "index_constituents",
             {
-                "endpoint_url": os.environ.get("JOBSCHED_S3_URL") or S3_URL,
+                "endpoint_url": settings.current().s3_url or S3_URL,
                 "bucket": "index-provider",
                 "index": "NIFTY50",
                 "access_key_env": "JOBSCHED_S3_ACCESS_KEY",

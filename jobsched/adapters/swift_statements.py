@@ -111,7 +111,7 @@ def parse_mt940(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             if entry is None:
                 raise Mt940Error(f"line {number}: tag :61: value {value!r} is not a statement line")
             current["lines"] += 1
-            amount = entry["amount"]
+            raw_amount = entry["amount"]
             lines.append(
                 {
                     "account": current["account"],
@@ -119,7 +119,9 @@ def parse_mt940(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                     "line_no": str(current["lines"]),
                     "value_date": entry["value_date"],
                     "mark": entry["mark"],
-                    "amount": amount.replace(",", ".") if re.fullmatch(r"\d+,\d*", amount) else amount,
+                    "amount": raw_amount.replace(",", ".")
+                    if re.fullmatch(r"\d+,\d*", raw_amount)
+                    else raw_amount,
                     "currency": current.get("currency", ""),
                     "tx_type": entry["type"],
                     "reference": entry["ref"],

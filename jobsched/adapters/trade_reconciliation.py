@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import sqlalchemy as sa
 from pydantic import Field, field_validator
@@ -103,11 +105,9 @@ class TradeReconciliation(BaseAdapter):
         return SourceBatch(internal, source=source, extra=extra)
 
     def validate(self, ctx: RunContext, params: TradeReconParams, batch: SourceBatch) -> pd.DataFrame:
-        common = {"adapter_key": self.key, "key": ("trade_id",), "allow_empty": True}
-        internal = validate_frame(batch.frame, INTERNAL, source=batch.source.split(" + ")[0], **common)
-        broker = validate_frame(
-            batch.extra["broker_frame"], BROKER, source=batch.extra["broker_url"], **common
-        )
+        common = partial(validate_frame, adapter_key=self.key, key=("trade_id",), allow_empty=True)
+        internal = common(batch.frame, INTERNAL, source=batch.source.split(" + ")[0])
+        broker = common(batch.extra["broker_frame"], BROKER, source=batch.extra["broker_url"])
         for label, frame in (("internal trades", internal), ("broker file", broker)):
             problem = not_business_date(frame, "trade_date", ctx.business_date) or first_violation(
                 frame, frame["account"] != params.account, "account", f"is not {params.account!r}"

@@ -189,12 +189,3 @@ def _escaped(values: list[str]) -> list[str]:
 def _is_constant_instant(column: pd.Series) -> bool:
     """Formatting a datetime column dominates; a column holding one instant (loaded_at) is a scalar."""
     return pd.api.types.is_datetime64_any_dtype(column) and bool((column == column.iloc[0]).all())
-
-
-def slice_count(engine: sa.Engine, table: sa.Table, job_key: str, business_date: date) -> int:
-    ensure_table(engine, table)
-    with engine.connect() as conn:
-        query = sa.select(sa.func.count()).where(
-            table.c.job_key == job_key, table.c.business_date == business_date
-        )
-        return int(conn.execute(query.select_from(table)).scalar_one())

@@ -68,7 +68,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         for route in _api_routes(app.routes):
             calls = _dependency_calls(route.dependant)
             needed = require_write in calls or (require_read in calls and not open_reads)
-            for method in route.methods:
+            for method in route.methods or ():
                 operation = schema["paths"].get(route.path_format, {}).get(method.lower())
                 if operation is None:
                     continue

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hmac
-import os
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from jobsched import settings as jobsched_settings
 from jobsched.service.errors import ServiceError
 
 bearer = HTTPBearer(auto_error=False, description="JOBSCHED_API_TOKEN of the API server")
@@ -27,13 +27,8 @@ class AuthSettings:
 
     @classmethod
     def from_env(cls) -> AuthSettings:
-        token = os.environ.get("JOBSCHED_API_TOKEN") or None
-        open_reads = os.environ.get("JOBSCHED_API_OPEN_READS", "true").strip().lower() not in (
-            "0",
-            "false",
-            "no",
-        )
-        return cls(token, open_reads)
+        config = jobsched_settings.current()
+        return cls(config.api_token, config.api_open_reads)
 
 
 class Unauthorized(ServiceError):

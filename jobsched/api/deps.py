@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
 from fastapi import Header, Path, Query, Request, Response
@@ -37,7 +37,7 @@ class PreconditionFailed(ServiceError):
     code = "precondition_failed"
 
 
-def etag(response: Response, version: int) -> None:
+def etag(response: Response, version: int | None) -> None:
     response.headers["ETag"] = f'"{version}"'
 
 
@@ -76,7 +76,7 @@ def versioned(if_match: str | None, body_version: int | None, action: Callable[[
 # Collections are paged: ?limit=&offset=, ordered by their key; X-Next-Offset says where the next page starts.
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"page size (1..{MAX_PAGE})")]
 Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="how many items to skip")]
-PAGED = {
+PAGED: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "one page, in key order",
         "headers": {

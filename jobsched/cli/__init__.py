@@ -110,8 +110,10 @@ def health(ctx: click.Context, json_out: bool) -> None:
         as_json(report)
     else:
         echo(f"health: {'ok' if report.ok else 'NOT OK'}")
-        echo(f"database: {'ok' if report.database.ok else report.database.detail}")
-        echo(f"engine: {report.engine.detail or 'ok'}")
+        database, engine = report.database, report.engine
+        assert database is not None and engine is not None  # the full report (the CLI reads the database)
+        echo(f"database: {'ok' if database.ok else database.detail}")
+        echo(f"engine: {engine.detail or 'ok'}")
         if report.calendars:
             table(
                 [c.model_dump() for c in report.calendars],

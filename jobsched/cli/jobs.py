@@ -98,7 +98,12 @@ def add(
     deadline: str | None,
 ) -> None:
     """Create job definition JOB_KEY; its parameters are checked against the adapter's model."""
-    data = {"job_key": job_key, "adapter": adapter, "description": description, "enabled": not disabled}
+    data: dict[str, Any] = {
+        "job_key": job_key,
+        "adapter": adapter,
+        "description": description,
+        "enabled": not disabled,
+    }
     if max_runtime is not None:
         data["max_runtime_seconds"] = max_runtime
     if deadline is not None:

@@ -19,11 +19,7 @@ from dagster._core.errors import DagsterError
 from dagster._core.run_coordinator.base import SubmitRunContext
 
 from jobsched.defs import partitions
-
-TAG_JOB = "jobsched/job"
-TAG_ADAPTER = "jobsched/adapter"
-TAG_TRIGGER = "jobsched/trigger"
-TAG_BUSINESS_DATE = "jobsched/business_date"
+from jobsched.tags import TAG_ADAPTER, TAG_BUSINESS_DATE, TAG_JOB, TAG_TRIGGER
 
 
 class UnknownJobKey(DagsterError):

@@ -6,7 +6,6 @@ confirms its fire in the ledger and stops without work when another run holds th
 # No `from __future__ import annotations`: Dagster inspects the context annotations at runtime.
 
 import contextlib
-import os
 import uuid
 import warnings
 from collections.abc import Iterator, Mapping
@@ -26,15 +25,11 @@ from jobsched.adapters.registry import all_adapters, validate_params
 from jobsched.adapters.runner import RunReport, run_adapter
 from jobsched.defs import partitions
 from jobsched.defs.resources import JobschedDatabase, Warehouse
+from jobsched.tags import TAG_ADAPTER, TAG_BUSINESS_DATE, TAG_FIRE_TIME, TAG_JOB, TAG_SCHEDULE
 
 # One per run-worker process: two launches of the same run (two daemons' run queues) are told apart, while
 # a step retry inside the same process (in-process executor) still holds its fire.
 EXECUTION_TOKEN = uuid.uuid4().hex[:16]
-TAG_SCHEDULE = "jobsched/schedule"
-TAG_FIRE_TIME = "jobsched/fire_time"
-TAG_BUSINESS_DATE = "jobsched/business_date"
-TAG_JOB = "jobsched/job"
-TAG_ADAPTER = "jobsched/adapter"
 
 BATCH_CHECK = "batch_valid"
 DEADLINE_CHECK = "deadline_met"
@@ -58,9 +53,10 @@ class AdapterRunConfig(dg.Config):
 
 def retry_policy() -> dg.RetryPolicy:
     """Backoff retries of the adapter step; JOBSCHED_ADAPTER_MAX_RETRIES / _RETRY_DELAY tune it (tests)."""
+    config = settings.current()
     return dg.RetryPolicy(
-        max_retries=int(os.environ.get("JOBSCHED_ADAPTER_MAX_RETRIES", "3")),
-        delay=float(os.environ.get("JOBSCHED_ADAPTER_RETRY_DELAY", "15")),
+        max_retries=config.adapter_max_retries,
+        delay=config.adapter_retry_delay,
         backoff=dg.Backoff.EXPONENTIAL,
         jitter=dg.Jitter.PLUS_MINUS,
     )

@@ -7,8 +7,6 @@ settings' defaults (SQLite files under JOBSCHED_DATA_DIR), as `make run` uses th
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 import sqlalchemy as sa
 from pydantic import Field
@@ -43,8 +41,10 @@ class Warehouse(dg.ConfigurableResource):
 
 
 def build_resources() -> dict[str, dg.ConfigurableResource]:
+    # Settings decide whether a variable is set (the one place they are read); EnvVar keeps the UI naming it.
+    configured = settings.current()
     database = (
-        JobschedDatabase(url=dg.EnvVar(DATABASE_ENV)) if os.environ.get(DATABASE_ENV) else JobschedDatabase()
+        JobschedDatabase(url=dg.EnvVar(DATABASE_ENV)) if configured.database_url else JobschedDatabase()
     )
-    warehouse = Warehouse(url=dg.EnvVar(WAREHOUSE_ENV)) if os.environ.get(WAREHOUSE_ENV) else Warehouse()
+    warehouse = Warehouse(url=dg.EnvVar(WAREHOUSE_ENV)) if configured.warehouse_url else Warehouse()
     return {"jobsched_db": database, "warehouse": warehouse}

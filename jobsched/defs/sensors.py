@@ -2,33 +2,39 @@
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import datetime, timedelta
 
 from dagster import (
+    DagsterInstance,
+    DagsterRun,
     DagsterRunStatus,
     DefaultSensorStatus,
     RunRequest,
     RunsFilter,
     RunStatusSensorContext,
+    SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
     run_status_sensor,
     sensor,
 )
+from sqlalchemy import Engine
 
+from jobsched import settings
 from jobsched.defs import partitions
 from jobsched.defs.jobs import run_config
 from jobsched.defs.resources import JobschedDatabase  # resolved at runtime: Dagster reads the annotation
+from jobsched.domain import model as domain
 from jobsched.domain.model import FireStatus
 from jobsched.engine import DEFAULT_LEASE, FireRequest, TickResult, tick
 from jobsched.outage import OUTAGE
 from jobsched.store import ledger
 from jobsched.store.db import engine_for
-from jobsched.store.rows import utc_now
 from jobsched.store.transient import is_transient
+from jobsched.tags import TAG_FIRE_TIME, TAG_JOB, TAG_SCHEDULE
+from jobsched.utc import utc_now
 
 OUTCOMES = {
     DagsterRunStatus.SUCCESS: FireStatus.SUCCESS,
@@ -53,23 +59,23 @@ def lookahead() -> timedelta:
     Instead a tick that sees a fire due within this window sleeps until the due instant and requests it
     then. Fire instants are whole minutes, so one tick never needs to wait for two distinct instants.
     """
-    return timedelta(seconds=float(os.environ.get("JOBSCHED_LOOKAHEAD_SECONDS", "9")))
+    return timedelta(seconds=settings.current().lookahead_seconds)
 
 
 def max_runtime_seconds(request: FireRequest) -> int:
     """The job definition's max_runtime_seconds, else JOBSCHED_MAX_RUNTIME_SECONDS (default one hour)."""
     if request.job.max_runtime_seconds:
         return int(request.job.max_runtime_seconds)
-    return int(float(os.environ.get("JOBSCHED_MAX_RUNTIME_SECONDS", "3600")))
+    return int(settings.current().max_runtime_seconds)
 
 
 def claim_lease() -> timedelta:
-    seconds = os.environ.get("JOBSCHED_CLAIM_LEASE_SECONDS")
-    return timedelta(seconds=float(seconds)) if seconds else DEFAULT_LEASE
+    seconds = settings.current().claim_lease_seconds
+    return timedelta(seconds=seconds) if seconds is not None else DEFAULT_LEASE
 
 
 class InstanceRunLookup:
-    def __init__(self, instance) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, instance: DagsterInstance) -> None:
         self._instance = instance
 
     def run_id_for_key(self, run_key: str) -> str | None:
@@ -95,16 +101,18 @@ class InstanceRunLookup:
         return not tags.get("dagster/auto_retry_run_id")
 
     def has_active_run(self, job_key: str) -> bool:
-        runs_filter = RunsFilter(tags={"jobsched/job": job_key}, statuses=ACTIVE_STATUSES)
+        runs_filter = RunsFilter(tags={TAG_JOB: job_key}, statuses=ACTIVE_STATUSES)
         return bool(self._instance.get_runs(runs_filter, limit=1))
 
 
 def run_request(request: FireRequest) -> RunRequest:
-    """The fire's run, targeting its (business date, job) partition when it has a business date."""
-    key = request.business_date and partitions.partition_key(request.job.job_key, request.business_date)
+    """The fire's run, targeting its (business date, job) partition."""
+    if request.business_date is None:
+        raise ValueError(f"fire {request.run_key} has no business date")
+    key = partitions.partition_key(request.job.job_key, request.business_date)
     return RunRequest(
         run_key=request.run_key,
-        partition_key=key or None,
+        partition_key=key,
         job_name=request.job.adapter,
         run_config=run_config(
             request.job.adapter, request.job.job_key, request.business_date, request.job.params
@@ -113,7 +121,7 @@ def run_request(request: FireRequest) -> RunRequest:
     )
 
 
-def build_engine_sensor(jobs: list):  # type: ignore[no-untyped-def]
+def build_engine_sensor(jobs: list) -> SensorDefinition:
     @sensor(
         name="jobsched_engine",
         jobs=jobs,
@@ -130,33 +138,35 @@ def build_engine_sensor(jobs: list):  # type: ignore[no-untyped-def]
             result = tick(engine, utc_now(), runs, claim_lease())
             _log_errors(context, result)
             texts = [result.text()]
-            if not result.requests and _due_soon(result.next_run_at):
-                time.sleep(max(0.0, (result.next_run_at - utc_now()).total_seconds()))  # type: ignore[operator]
-                result = tick(engine, max(utc_now(), result.next_run_at), runs, claim_lease())  # type: ignore[type-var]
+            next_at = result.next_run_at
+            if not result.requests and next_at is not None and _due_soon(next_at):
+                time.sleep(max(0.0, (next_at - utc_now()).total_seconds()))
+                result = tick(engine, max(utc_now(), next_at), runs, claim_lease())
                 _log_errors(context, result)
                 texts.append(result.text())
+            requests = _dated(context, engine, result.requests)
         except Exception as exc:
             if not is_transient(exc):
                 raise
             return _abandoned(context, exc)
         _recovered(context, result)
         story = "; ".join(t for t in texts if t)
-        if not result.requests:
+        if not requests:
             return SkipReason(_bounded(f"{story or 'nothing due'}; next fire {_fmt(result.next_run_at)}"))
         context.log.info(_bounded(story))
-        _hand_over(engine, result)
+        _hand_over(engine, requests)
         return SensorResult(
-            run_requests=[run_request(r) for r in result.requests],
-            dynamic_partitions_requests=partition_requests(result),
+            run_requests=[run_request(r) for r in requests],
+            dynamic_partitions_requests=partition_requests(requests),
         )
 
     return jobsched_engine
 
 
-def partition_requests(result: TickResult) -> list:  # type: ignore[type-arg]
+def partition_requests(requests: list[FireRequest]) -> list:
     """Add the partitions the tick's runs target (Dagster applies these before it submits the runs)."""
-    cells = [(r.job.adapter, r.job.job_key, r.business_date) for r in result.requests if r.business_date]
-    return partitions.add_requests(cells)  # type: ignore[arg-type]
+    cells = [(r.job.adapter, r.job.job_key, r.business_date) for r in requests if r.business_date]
+    return partitions.add_requests(cells)
 
 
 def _abandoned(context: SensorEvaluationContext, exc: BaseException) -> SkipReason:
@@ -174,11 +184,30 @@ def _recovered(context: SensorEvaluationContext, result: TickResult) -> None:
         context.log.warning(line)
 
 
-def _hand_over(engine, result: TickResult) -> None:  # type: ignore[no-untyped-def]
+def _dated(
+    context: SensorEvaluationContext, engine: Engine, requests: list[FireRequest]
+) -> list[FireRequest]:
+    """The requests that can become runs. A claimed fire whose ledger row has no business date (written by
+    hand or by an older version) cannot be configured: it becomes a `no_business_date` skip, and the other
+    fires of the tick still run."""
+    undated = [r for r in requests if r.business_date is None]
+    if not undated:
+        return requests
+    detail = "the ledger row has no business date, so the run cannot be configured; trigger the fire again"
+    with engine.begin() as conn:
+        ledger.skip_claims(
+            conn, [r.run_key for r in undated], domain.SkipReason.NO_BUSINESS_DATE, detail, utc_now()
+        )
+    for r in undated:
+        context.log.warning(f"fire {r.run_key} skipped: {detail}")
+    return [r for r in requests if r.business_date is not None]
+
+
+def _hand_over(engine: Engine, requests: list[FireRequest]) -> None:
     """Restart the claims' lease now that their RunRequests leave; best effort (the claim stands)."""
     try:
         with engine.begin() as conn:
-            ledger.handed_over(conn, [r.run_key for r in result.requests], utc_now())
+            ledger.handed_over(conn, [r.run_key for r in requests], utc_now())
     except Exception as exc:
         if not is_transient(exc):
             raise
@@ -204,7 +233,7 @@ def _fmt(value: datetime | None) -> str:
     return value.isoformat() if value else "none planned"
 
 
-def _outcome_sensor(status: DagsterRunStatus, fire_status: FireStatus):  # type: ignore[no-untyped-def]
+def _outcome_sensor(status: DagsterRunStatus, fire_status: FireStatus) -> SensorDefinition:
     @run_status_sensor(
         run_status=status,
         name=f"jobsched_outcome_{fire_status.value}",
@@ -215,19 +244,19 @@ def _outcome_sensor(status: DagsterRunStatus, fire_status: FireStatus):  # type:
     def _sensor(context: RunStatusSensorContext) -> None:
         run = context.instance.get_run_by_id(context.dagster_run.run_id) or context.dagster_run
         tags = run.tags
-        if "jobsched/schedule" not in tags or "jobsched/fire_time" not in tags:
+        if TAG_SCHEDULE not in tags or TAG_FIRE_TIME not in tags:
             return
-        fire_at = datetime.fromisoformat(tags["jobsched/fire_time"])
+        fire_at = datetime.fromisoformat(tags[TAG_FIRE_TIME])
         detail = outcome_detail(
             run, fire_status, context.dagster_event.message if context.dagster_event else None
         )
-        schedule_id, parent = int(tags["jobsched/schedule"]), tags.get("dagster/parent_run_id")
+        schedule_id, parent = int(tags[TAG_SCHEDULE]), tags.get("dagster/parent_run_id")
         ledger.record_outcome(engine_for(), schedule_id, fire_at, run.run_id, fire_status, detail, parent)
 
     return _sensor
 
 
-def outcome_detail(run, fire_status: FireStatus, message: str | None) -> str | None:  # type: ignore[no-untyped-def]
+def outcome_detail(run: DagsterRun, fire_status: FireStatus, message: str | None) -> str | None:
     """Say which attempt ended how, and whether Dagster's run retry takes the fire over next."""
     tags = run.tags
     attempt = int(tags.get("dagster/retry_number", "0") or 0) + 1
@@ -243,7 +272,7 @@ def outcome_detail(run, fire_status: FireStatus, message: str | None) -> str | N
     return line
 
 
-def build_sensors(jobs: list) -> list:  # type: ignore[no-untyped-def]
+def build_sensors(jobs: list) -> list:
     return [
         build_engine_sensor(jobs),
         _outcome_sensor(DagsterRunStatus.SUCCESS, FireStatus.SUCCESS),

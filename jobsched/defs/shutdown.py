@@ -18,8 +18,9 @@ from pathlib import Path
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
+from jobsched.tags import TAG_STOPPED_BY
+
 IN_PROGRESS = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]
-TAG_STOPPED_BY = "jobsched/stopped_by"
 
 
 def cancel_in_flight(instance: DagsterInstance, timeout: float) -> list[str]:

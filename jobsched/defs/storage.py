@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from dagster import DagsterInstance
 
 
-def migrate_instance(instance: DagsterInstance, print_fn: Callable[[str], object] | None = None) -> bool:
+def migrate_instance(instance: DagsterInstance, print_fn: Callable[[str], None] | None = None) -> bool:
     """Upgrade `instance`'s storage; returns True when Dagster's schedule tables had to be created."""
     created = ensure_schedule_storage(instance)
     instance.upgrade(print_fn)
@@ -36,6 +36,6 @@ def ensure_schedule_storage(instance: DagsterInstance) -> bool:
     with storage.connect() as conn, conn.begin():  # type: ignore[union-attr]
         ScheduleStorageSqlMetadata.create_all(conn)
         stamp_alembic_rev(pg_alembic_config(pg_schedule_storage.__file__), conn)
-    storage.migrate()  # type: ignore[union-attr]  (marks Dagster's data migrations applied)
+    storage.migrate()  # type: ignore[union-attr]  # marks Dagster's data migrations applied
     storage.optimize()  # type: ignore[union-attr]
     return True

@@ -60,9 +60,9 @@ class SkipReason(StrEnum):
     MISFIRE = "misfire"
     OVERLAP = "overlap"
     CALENDAR_HORIZON = "calendar_horizon"
-    INVALID_ROW = "invalid_row"
     DST_GAP = "dst_gap"
     JOB_DISABLED = "job_disabled"
+    NO_BUSINESS_DATE = "no_business_date"  # a claimed fire whose ledger row has no business date
 
 
 class FireStatus(StrEnum):

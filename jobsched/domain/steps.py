@@ -9,7 +9,7 @@ an earlier nominal fire (`previous`) and still come out sorted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from jobsched.domain.dst import WallInstants, format_offset_time, wall_instants
@@ -68,7 +68,3 @@ def require_aware(*instants: datetime) -> None:
     for instant in instants:
         if instant.tzinfo is None or instant.utcoffset() is None:
             raise ValueError(f"timezone-aware datetime required, got naive {instant.isoformat()}")
-
-
-def as_utc(instant: datetime) -> datetime:
-    return instant.astimezone(UTC)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from dataclasses import fields
+from datetime import date, datetime, time, timedelta
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
@@ -22,6 +23,9 @@ from jobsched.domain.model import (
     TimingKind,
     TimingSpec,
 )
+from jobsched.utc import utc
+
+T = TypeVar("T")
 
 KEY_CHARS = "letters, digits, '_', '-' and '.'"
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$"
@@ -31,6 +35,12 @@ EARLIEST_DAY = date(1970, 1, 1)
 LATEST_DAY = date(2200, 1, 1)  # exclusive: the documented range of every date and instant jobsched stores
 NOT_ZONES = frozenset({"localtime", "Factory"})  # in the tz database, but not a place's rules
 
+
+# The schedule's numeric rules, each written once: ScheduleFields checks them and store/schema.py turns the
+# same numbers (and the enums of the domain model) into the table's CHECK constraints.
+OFFSET_MINUTES = (-1440, 1440)
+BUSINESS_DAY_MAX = 23  # 1..23 (nth business day) or -1..-23 (nth from last)
+MAX_CATCHUP = (1, 1000)
 
 MAX_QUOTED = 200  # error messages quote at most this many characters of a value
 
@@ -84,6 +94,13 @@ def zone_problem(value: object) -> str | None:
     return None
 
 
+def require(value: T, problem: str | None) -> T:
+    """`value`, or the ValueError (pydantic names the field) that `problem` describes."""
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 def day_problem(value: date) -> str | None:
     if not EARLIEST_DAY <= value < LATEST_DAY:
         return f"must be between {EARLIEST_DAY} and {LATEST_DAY} (exclusive)"
@@ -135,10 +152,7 @@ class ScheduleFields(BaseModel):
     @field_validator("name", "job_key")
     @classmethod
     def _key(cls, value: str) -> str:
-        problem = key_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+        return require(value, key_problem(value))
 
     @field_validator("cron")
     @classmethod
@@ -155,10 +169,7 @@ class ScheduleFields(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        problem = zone_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+        return require(value, zone_problem(value))
 
     @field_validator("calendar")
     @classmethod
@@ -188,22 +199,25 @@ class ScheduleFields(BaseModel):
     @field_validator("max_catchup")
     @classmethod
     def _max_catchup(cls, value: int) -> int:
-        if not 1 <= value <= 1000:
-            raise ValueError("must be between 1 and 1000")
+        low, high = MAX_CATCHUP
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}")
         return value
 
     @field_validator("offset_minutes")
     @classmethod
     def _offset(cls, value: int) -> int:
-        if not -1440 <= value <= 1440:
-            raise ValueError("must be between -1440 and 1440 minutes")
+        low, high = OFFSET_MINUTES
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high} minutes")
         return value
 
     @field_validator("business_day")
     @classmethod
     def _business_day(cls, value: int | None) -> int | None:
-        if value is not None and (value == 0 or not -23 <= value <= 23):
-            raise ValueError("must be 1..23 (nth business day) or -1..-23 (nth from last)")
+        top = BUSINESS_DAY_MAX
+        if value is not None and (value == 0 or not -top <= value <= top):
+            raise ValueError(f"must be 1..{top} (nth business day) or -1..-{top} (nth from last)")
         return value
 
     @field_validator("start_at", "end_at")
@@ -211,7 +225,7 @@ class ScheduleFields(BaseModel):
     def _utc(cls, value: datetime | None) -> datetime | None:
         if value is None:
             return None
-        value = as_utc(value)
+        value = utc(value)
         if not EARLIEST_DAY <= value.date() < LATEST_DAY:
             raise ValueError(f"must be between {EARLIEST_DAY} and {LATEST_DAY}")
         return value
@@ -242,19 +256,8 @@ class ScheduleFields(BaseModel):
         return self
 
     def timing(self) -> TimingSpec:
-        return TimingSpec(
-            kind=self.kind,
-            timezone=self.timezone,
-            cron=self.cron,
-            cron_day_match=self.cron_day_match,
-            session_event=self.session_event,
-            offset_minutes=self.offset_minutes,
-            business_day=self.business_day,
-            local_time=self.local_time,
-            holiday_rule=self.holiday_rule,
-            dst_gap=self.dst_gap,
-            dst_repeat=self.dst_repeat,
-        )
+        """The timing columns are TimingSpec's fields, by name (a test checks every column has a home)."""
+        return TimingSpec(**{f.name: getattr(self, f.name) for f in fields(TimingSpec)})
 
     def to_schedule(self, schedule_id: int, version: int = 1, updated_at: datetime | None = None) -> Schedule:
         return Schedule(
@@ -274,7 +277,7 @@ class ScheduleFields(BaseModel):
             end_at=self.end_at,
             catchup_on_edit=self.catchup_on_edit,
             version=version,
-            updated_at=as_utc(updated_at) if updated_at else None,
+            updated_at=utc(updated_at),
         )
 
 
@@ -309,10 +312,6 @@ def row_invalid(exc: ValidationError, row: Mapping[str, Any]) -> RowInvalid:
 def _field_from_message(message: str) -> str:
     head = message.removeprefix("Value error, ").split(":", 1)[0]
     return head.split(" ", 1)[0] if head and " " not in head.strip() else "row"
-
-
-def as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 _ZONES: frozenset[str] | None = None

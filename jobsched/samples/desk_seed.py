@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from jobsched.samples import feeds
 
@@ -36,29 +38,36 @@ def seed_desk_feeds(data_dir: Path, days: Iterable[date]) -> dict[str, int]:
         for account in CUSTODY_ACCOUNTS:
             counts["custodian_files"] += _write(
                 sftp / "custody", None, f"positions_{account}_{day:%Y%m%d}.csv", day,
-                lambda a=account, d=day: feeds.custodian_positions_csv(a, d).encode(),
+                _text(feeds.custodian_positions_csv, account, day),
             )  # fmt: skip
         counts["camt053_files"] += _write(
             dropbox(data_dir, "bank"), archive, f"camt053_{CAMT_IBAN_FOLDER}_{day:%Y%m%d}.xml", day,
-            lambda d=day: feeds.camt053_xml(CAMT_IBAN_FOLDER, d).encode(),
+            _text(feeds.camt053_xml, CAMT_IBAN_FOLDER, day),
         )  # fmt: skip
         counts["camt053_files"] += _write(
             sftp / "statements", None, f"camt053_{CAMT_IBAN_SFTP}_{day:%Y%m%d}.xml", day,
-            lambda d=day: feeds.camt053_xml(CAMT_IBAN_SFTP, d, currency="GBP", bic="BUKBGB22XXX").encode(),
+            _text(feeds.camt053_xml, CAMT_IBAN_SFTP, day, currency="GBP", bic="BUKBGB22XXX"),
         )  # fmt: skip
         counts["mt940_files"] += _write(
             dropbox(data_dir, "swift"), archive, f"mt940_{MT940_ACCOUNT}_{day:%Y%m%d}.sta", day,
-            lambda d=day: feeds.mt940(MT940_ACCOUNT, d).encode("latin-1"),
+            _text(feeds.mt940, MT940_ACCOUNT, day, encoding="latin-1"),
         )  # fmt: skip
         counts["confirm_files"] += _write(
             dropbox(data_dir, "confirms"), archive, f"confirms_{CONFIRMS_BROKER}_{day:%Y%m%d}.xlsx", day,
-            lambda d=day: feeds.broker_confirms_xlsx(CONFIRMS_BROKER, d),
+            partial(feeds.broker_confirms_xlsx, CONFIRMS_BROKER, day),
         )  # fmt: skip
         counts["ratings_files"] += _write(
             dropbox(data_dir, "ratings"), archive, f"ratings_{RATINGS_VENDOR}_{day:%Y%m%d}.dat", day,
-            lambda d=day: feeds.ratings_fixed_width(d, RATINGS_VENDOR).encode(),
+            _text(feeds.ratings_fixed_width, day, RATINGS_VENDOR),
         )  # fmt: skip
     return counts
+
+
+def _text(
+    make: Callable[..., str], *args: Any, encoding: str = "utf-8", **kwargs: Any
+) -> Callable[[], bytes]:
+    """The file's bytes, made only when the file is written."""
+    return lambda: make(*args, **kwargs).encode(encoding)
 
 
 def _write(folder: Path, archive: Path | None, name: str, day: date, content: Callable[[], bytes]) -> int:

@@ -294,9 +294,11 @@ def confirm_rows(broker: str, day: date) -> list[list[Any]]:
 
 def broker_confirms_xlsx(broker: str, day: date, rows: list[list[Any]] | None = None) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)
     sheet.title = "Confirms"
     sheet.append(CONFIRM_HEADER)
     for row in confirm_rows(broker, day) if rows is None else rows:

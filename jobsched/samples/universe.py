@@ -81,7 +81,7 @@ def make_isin(country: str, rng: random.Random) -> str:
 def equities(count: int = 1500) -> tuple[Instrument, ...]:
     rng = random.Random("jobsched-universe")
     seen: set[str] = set()
-    out = []
+    out: list[Instrument] = []
     while len(out) < count:
         symbol = "".join(rng.choices(SYLLABLES, k=rng.randint(2, 4)))
         if symbol in seen:

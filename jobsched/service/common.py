@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import time
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -50,12 +50,6 @@ def hhmm(value: time | None) -> str | None:
     if value is None:
         return None
     return value.strftime("%H:%M:%S" if value.second else "%H:%M")
-
-
-def utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 ANY_VERSION = -1  # If-Match: * -- the caller explicitly accepts whatever version the row has now

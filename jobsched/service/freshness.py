@@ -108,7 +108,7 @@ def _latest(  # noqa: PLR0913 - one schedule's view of one job
     zone: str,
     calendar_name: str | None,
     since: datetime | None,
-    customs: dict,  # type: ignore[type-arg]
+    customs: dict,
     now: datetime,
 ) -> DeadlineStatus | None:
     try:
@@ -141,7 +141,7 @@ def _judge(
     ).scalar()
     what = f"{job_key} for {day} (deadline {deadline.text}: {due.isoformat()})"
     if loaded is not None:
-        late = utc(loaded) > due  # type: ignore[operator]
+        late = utc(loaded) > due
         return DeadlineStatus(
             job_key,
             adapter,

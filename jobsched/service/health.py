@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 import sqlalchemy as sa
 
+from jobsched import settings
 from jobsched.domain.calendars import horizon_report
 from jobsched.domain.validation import clip
-from jobsched.service.common import utc
 from jobsched.service.models import CheckOut, HealthOut, HorizonOut, QuarantinedOut
 from jobsched.service.redact import redact_text
 from jobsched.store import repository, state
 from jobsched.store.schema import schedule_state, schedules
-
-DEFAULT_MAX_TICK_AGE = 60.0
-DEFAULT_MIN_HORIZON_DAYS = 60
+from jobsched.utc import utc
 
 
 def max_tick_age() -> float:
-    return float(os.environ.get("JOBSCHED_HEALTH_MAX_TICK_AGE", DEFAULT_MAX_TICK_AGE))
+    return settings.current().health_max_tick_age
 
 
 def min_horizon_days() -> int:
-    return int(os.environ.get("JOBSCHED_HEALTH_MIN_HORIZON_DAYS", DEFAULT_MIN_HORIZON_DAYS))
+    return settings.current().health_min_horizon_days
 
 
 def health(

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from jobsched.domain.calendars import horizon_report
 from jobsched.domain.model import FireStatus
 from jobsched.store import repository, state
-from jobsched.store.rows import utc
 from jobsched.store.schema import fire_ledger, job_definitions, schedule_state, schedules
+from jobsched.utc import utc
 
 WINDOW = timedelta(hours=24)
 WAITING = ("pending", "requested")
@@ -137,7 +137,7 @@ def ledger_rows(conn: sa.Connection) -> int:
 def _seconds(later: datetime | None, earlier: datetime | None) -> float:
     if later is None or earlier is None:
         return 0.0
-    return max(0.0, (utc(later) - utc(earlier)).total_seconds())  # type: ignore[operator]
+    return max(0.0, (utc(later) - utc(earlier)).total_seconds())
 
 
 def _float(value: object) -> float | None:

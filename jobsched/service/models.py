@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -29,6 +29,7 @@ from jobsched.domain.validation import (
     ScheduleFields,
     day_problem,
     key_problem,
+    require,
 )
 from jobsched.service.common import MAX_ID, bad_text
 
@@ -42,10 +43,7 @@ DST_GAP_HELP = (
 
 
 def _clean_texts(value: Any) -> Any:
-    problem = bad_text(value)
-    if problem:
-        raise ValueError(problem)
-    return value
+    return require(value, bad_text(value))
 
 
 def _key_field(**kwargs: Any) -> Any:
@@ -60,10 +58,7 @@ def _check_day(value: Any) -> Any:
         day = date.fromisoformat(value)
     else:
         raise ValueError("a date 'YYYY-MM-DD'")
-    problem = day_problem(day)
-    if problem:
-        raise ValueError(problem)
-    return day
+    return require(day, day_problem(day))
 
 
 Day = Annotated[
@@ -131,19 +126,25 @@ def _all_optional(model: type[BaseModel], name: str, doc: str, with_version: boo
     return patch
 
 
-SchedulePatch = _all_optional(
-    ScheduleInput,
-    "SchedulePatch",
-    "Fields to change; the rest keep their values. Needs the version you read.",
-)
+if TYPE_CHECKING:  # built by create_model at run time; to the type checker a pydantic model
+    SchedulePatch = BaseModel
+else:
+    SchedulePatch = _all_optional(
+        ScheduleInput,
+        "SchedulePatch",
+        "Fields to change; the rest keep their values. Needs the version you read.",
+    )
 
 
-ScheduleDraft = _all_optional(
-    ScheduleInput,
-    "ScheduleDraft",
-    "An unsaved schedule to preview: the fields of a schedule; name and job_key may be left out.",
-    with_version=False,
-)
+if TYPE_CHECKING:  # built by create_model at run time; to the type checker a pydantic model
+    ScheduleDraft = BaseModel
+else:
+    ScheduleDraft = _all_optional(
+        ScheduleInput,
+        "ScheduleDraft",
+        "An unsaved schedule to preview: the fields of a schedule; name and job_key may be left out.",
+        with_version=False,
+    )
 
 
 class ScheduleOut(BaseModel):
@@ -217,10 +218,7 @@ class JobInput(BaseModel):
     @field_validator("job_key")
     @classmethod
     def _key(cls, value: str) -> str:
-        problem = key_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+        return require(value, key_problem(value))
 
     @field_validator("adapter")
     @classmethod
@@ -240,7 +238,10 @@ class JobInput(BaseModel):
             raise ValueError(str(exc).split(": ", 1)[-1]) from None
 
 
-JobPatch = _all_optional(JobInput, "JobPatch", "Fields to change; needs the version you read.")
+if TYPE_CHECKING:  # built by create_model at run time; to the type checker a pydantic model
+    JobPatch = BaseModel
+else:
+    JobPatch = _all_optional(JobInput, "JobPatch", "Fields to change; needs the version you read.")
 
 
 class JobOut(BaseModel):
@@ -300,9 +301,7 @@ class CalendarInput(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        problem = key_problem(value)
-        if problem:
-            raise ValueError(problem)
+        require(value, key_problem(value))
         if value.lower() == "exchanges":
             raise ValueError("'exchanges' is reserved (the API lists exchange calendars there)")
         return value
@@ -323,7 +322,12 @@ class CalendarInput(BaseModel):
         return self
 
 
-CalendarPatch = _all_optional(CalendarInput, "CalendarPatch", "Fields to change; needs the version you read.")
+if TYPE_CHECKING:  # built by create_model at run time; to the type checker a pydantic model
+    CalendarPatch = BaseModel
+else:
+    CalendarPatch = _all_optional(
+        CalendarInput, "CalendarPatch", "Fields to change; needs the version you read."
+    )
 
 
 class OverrideInput(BaseModel):
@@ -358,7 +362,12 @@ class OverrideInput(BaseModel):
         return self
 
 
-OverridePatch = _all_optional(OverrideInput, "OverridePatch", "Fields to change; needs the version you read.")
+if TYPE_CHECKING:  # built by create_model at run time; to the type checker a pydantic model
+    OverridePatch = BaseModel
+else:
+    OverridePatch = _all_optional(
+        OverrideInput, "OverridePatch", "Fields to change; needs the version you read."
+    )
 
 
 class OverrideOut(BaseModel):

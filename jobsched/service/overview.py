@@ -4,8 +4,10 @@ Dagster run, the skips of the last 24 hours with their reasons, and every proble
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -13,7 +15,7 @@ import sqlalchemy as sa
 from jobsched.domain import planner
 from jobsched.domain.calendars import BeyondHorizon, InvalidCalendar, UnknownCalendar
 from jobsched.domain.validation import RowInvalid
-from jobsched.engine import calendar_for, load_snapshot, validated
+from jobsched.engine import Snapshot, calendar_for, load_snapshot, validated
 from jobsched.service.schedules import to_out
 from jobsched.store import ledger
 
@@ -24,10 +26,10 @@ MAX_SKIPS_LISTED = 200
 @dataclass
 class ScheduleSummary:
     id: int
-    name: str
-    job_key: str
+    name: str | None  # None only in a row hand-written SQL made invalid (see problems)
+    job_key: str | None
     timing: str
-    timezone: str
+    timezone: str | None
     calendar: str | None
     state: str  # active | paused | disabled | invalid
     next_local: str | None = None  # "2026-11-24 16:30 EST"
@@ -56,7 +58,7 @@ def overview(engine: sa.Engine, now: datetime) -> list[ScheduleSummary]:
                 timing=out.cron if out.kind == "cron" and out.cron else _timing(out.kind, row),
                 timezone=out.timezone,
                 calendar=out.calendar,
-                state=_state(out.enabled, out.paused, bool(out.problem or out.quarantined)),
+                state=_state(bool(out.enabled), bool(out.paused), bool(out.problem or out.quarantined)),
             )
             summary.problems += [p for p in (out.problem, out.quarantined) if p]
             summary.last = ledger.latest_outcome(conn, out.id)
@@ -71,7 +73,7 @@ def overview(engine: sa.Engine, now: datetime) -> list[ScheduleSummary]:
     return summaries
 
 
-def _next_fire(snapshot, row, now: datetime, summary: ScheduleSummary) -> None:  # type: ignore[no-untyped-def]
+def _next_fire(snapshot: Snapshot, row: Mapping[str, Any], now: datetime, summary: ScheduleSummary) -> None:
     if summary.state == "paused":
         return  # every fire is a skip until resumed
     try:
@@ -97,10 +99,10 @@ def _state(enabled: bool, paused: bool, invalid: bool) -> str:
     return "paused" if paused else "active"
 
 
-def _timing(kind: str, row: dict) -> str:
+def _timing(kind: str | None, row: dict) -> str:
     if kind == "session":
         offset = int(row["offset_minutes"] or 0)
         return f"session {row['session_event']}{offset:+d}m"
     if kind == "business_day":
         return f"business day {row['business_day']} at {row['local_time']}"
-    return kind
+    return str(kind)  # "None" for a row without a kind, as the page always showed

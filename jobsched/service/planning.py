@@ -3,11 +3,11 @@ calendar as the engine resolves it today, with caps on what one request may cost
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import datetime
 from typing import Any, cast
 
+from jobsched import settings
 from jobsched.domain.calendars import BusinessCalendar
 from jobsched.domain.model import Candidate, Schedule
 from jobsched.domain.planner import upcoming
@@ -17,10 +17,7 @@ from jobsched.service.errors import ServiceError
 
 def max_cpu_seconds() -> float:
     """CPU one request may spend planning (JOBSCHED_API_MAX_PLAN_CPU_SECONDS, default 0.5)."""
-    try:
-        return max(0.01, float(os.environ.get("JOBSCHED_API_MAX_PLAN_CPU_SECONDS", "0.5")))
-    except ValueError:
-        return 0.5
+    return settings.current().api_max_plan_cpu_seconds
 
 
 class TooCostly(ServiceError):

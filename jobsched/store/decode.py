@@ -3,12 +3,13 @@ type cannot read (SQLite stores anything anywhere) marks that row, never fails t
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from jobsched.domain.validation import UNREADABLE
+from jobsched.utc import utc
 
 _NULL = sa.types.NullType()
 
@@ -42,7 +43,7 @@ def _decoder(dialect: sa.Dialect, column: sa.Column) -> Any:
         if not isinstance(decoded, expected) or (expected is int and isinstance(decoded, bool)):
             raise ValueError(f"not a {getattr(expected, '__name__', 'value')}")
         if isinstance(decoded, datetime):
-            decoded = decoded.replace(tzinfo=UTC) if decoded.tzinfo is None else decoded.astimezone(UTC)
+            decoded = utc(decoded)
         elif isinstance(decoded, date) and not isinstance(decoded, datetime) and expected is datetime:
             raise ValueError("not a datetime")
         return decoded

@@ -5,20 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from jobsched.domain.model import Candidate, FireStatus, Trigger
-from jobsched.store.rows import insert_if_absent, utc, utc_now
+from jobsched.domain.model import Candidate, FireStatus, SkipReason, Trigger
+from jobsched.store.rows import insert_if_absent
 from jobsched.store.schema import fire_ledger
+from jobsched.utc import utc, utc_now
 
 OPEN_STATUSES = (FireStatus.PENDING.value, FireStatus.REQUESTED.value)
 
 
 def run_key_for(schedule_id: int, fire_at: datetime) -> str:
     """The Dagster run_key of a fire: derived from the fire's identity, so every replica computes the same."""
-    return f"jobsched:{schedule_id}:{utc(fire_at).isoformat()}"  # type: ignore[union-attr]
+    return f"jobsched:{schedule_id}:{utc(fire_at).isoformat()}"
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,8 @@ def entry_from_row(row: sa.RowMapping) -> LedgerEntry:
     return LedgerEntry(
         id=row["id"],
         schedule_id=row["schedule_id"],
-        fire_at=utc(row["fire_at"]),  # type: ignore[arg-type]
-        due_at=utc(row["due_at"]),  # type: ignore[arg-type]
+        fire_at=utc(row["fire_at"]),
+        due_at=utc(row["due_at"]),
         business_date=row["business_date"],
         job_key=row["job_key"],
         trigger=row["trigger"],
@@ -60,17 +62,7 @@ def entry_from_row(row: sa.RowMapping) -> LedgerEntry:
 
 def record_skips(conn: sa.Connection, schedule_id: int, job_key: str, skips: Iterable[Candidate]) -> int:
     """Write skip entries; a fire already in the ledger (claimed or skipped by a replica) is left alone."""
-    written = 0
-    now = utc_now()
-    for candidate in skips:
-        assert candidate.skip is not None
-        values = _fire_values(schedule_id, job_key, candidate, now) | {
-            "status": FireStatus.SKIPPED.value,
-            "reason": candidate.skip.value,
-            "detail": candidate.detail,
-        }
-        written += insert_if_absent(conn, fire_ledger, values) is not None
-    return written
+    return record_skips_batch(conn, [(schedule_id, job_key, c) for c in skips], utc_now())
 
 
 def record_skips_batch(
@@ -120,7 +112,7 @@ def _insert_new(conn: sa.Connection, rows: list[dict]) -> set[tuple[int, datetim
         .on_conflict_do_nothing()
         .returning(fire_ledger.c.schedule_id, fire_ledger.c.fire_at)
     )
-    return {(sid, utc(at)) for sid, at in conn.execute(statement, rows)}  # type: ignore[misc]
+    return {(sid, utc(at)) for sid, at in conn.execute(statement, rows)}
 
 
 def claim_fire(
@@ -192,29 +184,28 @@ def stale_claims(
     A daemon creates the runs of one tick one after the other (seen: 20 runs in 28-56 s under load), so a
     claim handed over with N others gets the lease plus N x `per_request` before it counts as stale.
     """
-    rows = conn.execute(
-        sa.select(fire_ledger)
-        .where(
-            fire_ledger.c.status == FireStatus.REQUESTED.value,
-            fire_ledger.c.run_id.is_(None),
-            fire_ledger.c.claimed_at < now - lease,
-        )
-        .order_by(fire_ledger.c.due_at)
-        .limit(500)
-    ).mappings()
-    stale = [entry_from_row(row) for row in rows]
+    stale = _select(
+        conn,
+        fire_ledger.c.status == FireStatus.REQUESTED.value,
+        fire_ledger.c.run_id.is_(None),
+        fire_ledger.c.claimed_at < now - lease,
+        order_by=fire_ledger.c.due_at,
+        limit=500,
+    )
     if not stale or not per_request:
         return stale
     instants = {entry.claimed_at for entry in stale}
-    batch = dict(
-        conn.execute(  # type: ignore[arg-type]
-            sa.select(fire_ledger.c.claimed_at, sa.func.count())
-            .where(fire_ledger.c.claimed_at.in_(instants))
-            .group_by(fire_ledger.c.claimed_at)
-        ).all()
-    )
-    batch = {utc(instant): count for instant, count in batch.items()}
-    return [e for e in stale if e.claimed_at < now - lease - per_request * batch.get(e.claimed_at, 1)]
+    counts = conn.execute(
+        sa.select(fire_ledger.c.claimed_at, sa.func.count())
+        .where(fire_ledger.c.claimed_at.in_(instants))
+        .group_by(fire_ledger.c.claimed_at)
+    ).all()
+    batch: dict[datetime | None, int] = {utc(instant): count for instant, count in counts}
+    return [
+        e
+        for e in stale
+        if e.claimed_at is not None and e.claimed_at < now - lease - per_request * batch.get(e.claimed_at, 1)
+    ]
 
 
 def handed_over(conn: sa.Connection, run_keys: list[str], now: datetime) -> None:
@@ -231,6 +222,23 @@ def handed_over(conn: sa.Connection, run_keys: list[str], now: datetime) -> None
             )
             .values(claimed_at=now)
         )
+
+
+def skip_claims(
+    conn: sa.Connection, run_keys: list[str], reason: SkipReason, detail: str, now: datetime
+) -> int:
+    """Turn claims that cannot become a run into skips (with `reason` and `detail`); returns how many."""
+    if not run_keys:
+        return 0
+    return conn.execute(
+        sa.update(fire_ledger)
+        .where(
+            fire_ledger.c.run_key.in_(run_keys),
+            fire_ledger.c.status == FireStatus.REQUESTED.value,
+            fire_ledger.c.run_id.is_(None),
+        )
+        .values(status=FireStatus.SKIPPED.value, reason=reason.value, detail=detail[:2000], updated_at=now)
+    ).rowcount
 
 
 def renew_claim(conn: sa.Connection, entry: LedgerEntry, now: datetime) -> bool:
@@ -251,35 +259,29 @@ def renew_claim(conn: sa.Connection, entry: LedgerEntry, now: datetime) -> bool:
 def unsettled_runs(conn: sa.Connection, now: datetime, quiet: timedelta) -> list[LedgerEntry]:
     """Fires held by a run (`running`) that nothing wrote for `quiet`: the engine asks Dagster whether the
     run ended meanwhile (an outcome sensor that ran while the database was away lost its write)."""
-    rows = conn.execute(
-        sa.select(fire_ledger)
-        .where(
-            fire_ledger.c.status == FireStatus.RUNNING.value,
-            fire_ledger.c.run_id.is_not(None),
-            fire_ledger.c.updated_at < now - quiet,
-        )
-        .order_by(fire_ledger.c.updated_at)
-        .limit(200)
-    ).mappings()
-    return [entry_from_row(row) for row in rows]
+    return _select(
+        conn,
+        fire_ledger.c.status == FireStatus.RUNNING.value,
+        fire_ledger.c.run_id.is_not(None),
+        fire_ledger.c.updated_at < now - quiet,
+        order_by=fire_ledger.c.updated_at,
+        limit=200,
+    )
 
 
 def rerun_candidates(conn: sa.Connection, now: datetime, max_attempts: int) -> list[LedgerEntry]:
     """Fires of the last hour whose run failed outside the adapter's step (its detail carries no
     [STEP_FAILURE]) and that have attempts left: the engine asks Dagster whether it re-runs them."""
-    rows = conn.execute(
-        sa.select(fire_ledger)
-        .where(
-            fire_ledger.c.status == FireStatus.FAILURE.value,
-            fire_ledger.c.due_at >= now - timedelta(hours=1),
-            fire_ledger.c.attempts < max_attempts,
-            fire_ledger.c.run_id.is_not(None),
-            sa.func.coalesce(fire_ledger.c.detail, "").not_like("%[STEP_FAILURE]%"),
-        )
-        .order_by(fire_ledger.c.due_at)
-        .limit(100)
-    ).mappings()
-    return [entry_from_row(row) for row in rows]
+    return _select(
+        conn,
+        fire_ledger.c.status == FireStatus.FAILURE.value,
+        fire_ledger.c.due_at >= now - timedelta(hours=1),
+        fire_ledger.c.attempts < max_attempts,
+        fire_ledger.c.run_id.is_not(None),
+        sa.func.coalesce(fire_ledger.c.detail, "").not_like("%[STEP_FAILURE]%"),
+        order_by=fire_ledger.c.due_at,
+        limit=100,
+    )
 
 
 def reopen_for_rerun(conn: sa.Connection, entry: LedgerEntry, now: datetime) -> str | None:
@@ -425,6 +427,14 @@ def entries(
     if reason:
         query = query.where(fire_ledger.c.reason == reason)
     return [entry_from_row(row) for row in conn.execute(query.limit(limit).offset(offset)).mappings()]
+
+
+def _select(
+    conn: sa.Connection, *conditions: sa.ColumnElement[bool], order_by: sa.ColumnElement[Any], limit: int
+) -> list[LedgerEntry]:
+    """The entries matching all `conditions`, in `order_by` order, at most `limit`."""
+    query = sa.select(fire_ledger).where(*conditions).order_by(order_by).limit(limit)
+    return [entry_from_row(row) for row in conn.execute(query).mappings()]
 
 
 def _identity(schedule_id: int, fire_at: datetime) -> sa.ColumnElement[bool]:

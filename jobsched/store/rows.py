@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+
+from jobsched.utc import utc, utc_now  # defined once in jobsched/utc.py; re-exported for older imports
+
+__all__ = ["insert_if_absent", "utc", "utc_now"]
 
 
 def insert_if_absent(conn: sa.Connection, table: sa.Table, values: Mapping[str, Any]) -> Any | None:
@@ -19,14 +22,3 @@ def insert_if_absent(conn: sa.Connection, table: sa.Table, values: Mapping[str, 
     primary_key = next(iter(table.primary_key.columns))
     statement = dialect.insert(table).values(**values).on_conflict_do_nothing().returning(primary_key)
     return conn.execute(statement).scalar_one_or_none()
-
-
-def utc(value: datetime | None) -> datetime | None:
-    """Rows come back naive from SQLite and aware from Postgres; both mean UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)

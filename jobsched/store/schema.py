@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import sqlalchemy as sa
+
+from jobsched.domain.model import (
+    CronDayMatch,
+    DstGap,
+    DstRepeat,
+    HolidayRule,
+    MisfirePolicy,
+    OverlapPolicy,
+    SessionEvent,
+    TimingKind,
+)
+from jobsched.domain.validation import BUSINESS_DAY_MAX, MAX_CATCHUP, OFFSET_MINUTES
 
 metadata = sa.MetaData(
     naming_convention={
@@ -15,6 +29,11 @@ metadata = sa.MetaData(
 )
 
 UTC_DATETIME = sa.DateTime(timezone=True)
+
+
+def one_of(column: str, values: type[StrEnum]) -> str:
+    """The CHECK text that limits `column` to an enum of the domain model (one definition of the values)."""
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
 
 
 def _audit_columns() -> list[sa.Column]:
@@ -75,26 +94,32 @@ schedules = sa.Table(
     sa.Column("catchup_on_edit", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("description", sa.Text, nullable=True),
     *_audit_columns(),
-    sa.CheckConstraint("kind IN ('cron', 'session', 'business_day')", name="kind"),
+    sa.CheckConstraint(one_of("kind", TimingKind), name="kind"),
     sa.CheckConstraint("kind <> 'cron' OR cron IS NOT NULL", name="cron_required"),
     sa.CheckConstraint("kind <> 'session' OR session_event IS NOT NULL", name="session_event_required"),
     sa.CheckConstraint(
         "kind <> 'business_day' OR (business_day IS NOT NULL AND local_time IS NOT NULL)",
         name="business_day_required",
     ),
-    sa.CheckConstraint("cron_day_match IN ('and', 'or')", name="cron_day_match"),
-    sa.CheckConstraint("session_event IS NULL OR session_event IN ('open', 'close')", name="session_event"),
+    sa.CheckConstraint(one_of("cron_day_match", CronDayMatch), name="cron_day_match"),
     sa.CheckConstraint(
-        "business_day IS NULL OR (business_day BETWEEN -23 AND 23 AND business_day <> 0)", name="business_day"
+        "session_event IS NULL OR " + one_of("session_event", SessionEvent), name="session_event"
     ),
-    sa.CheckConstraint("holiday_rule IN ('skip', 'next', 'previous', 'ignore')", name="holiday_rule"),
-    sa.CheckConstraint("dst_gap IN ('shift', 'skip')", name="dst_gap"),
-    sa.CheckConstraint("dst_repeat IN ('first', 'both')", name="dst_repeat"),
-    sa.CheckConstraint("misfire_policy IN ('fire_once', 'fire_all', 'skip')", name="misfire_policy"),
+    sa.CheckConstraint(
+        f"business_day IS NULL OR (business_day BETWEEN -{BUSINESS_DAY_MAX} AND {BUSINESS_DAY_MAX} "
+        "AND business_day <> 0)",
+        name="business_day",
+    ),
+    sa.CheckConstraint(one_of("holiday_rule", HolidayRule), name="holiday_rule"),
+    sa.CheckConstraint(one_of("dst_gap", DstGap), name="dst_gap"),
+    sa.CheckConstraint(one_of("dst_repeat", DstRepeat), name="dst_repeat"),
+    sa.CheckConstraint(one_of("misfire_policy", MisfirePolicy), name="misfire_policy"),
     sa.CheckConstraint("misfire_grace_seconds >= 0", name="misfire_grace"),
-    sa.CheckConstraint("max_catchup BETWEEN 1 AND 1000", name="max_catchup"),
-    sa.CheckConstraint("overlap_policy IN ('queue', 'skip', 'allow')", name="overlap_policy"),
-    sa.CheckConstraint("offset_minutes BETWEEN -1440 AND 1440", name="offset_minutes"),
+    sa.CheckConstraint(f"max_catchup BETWEEN {MAX_CATCHUP[0]} AND {MAX_CATCHUP[1]}", name="max_catchup"),
+    sa.CheckConstraint(one_of("overlap_policy", OverlapPolicy), name="overlap_policy"),
+    sa.CheckConstraint(
+        f"offset_minutes BETWEEN {OFFSET_MINUTES[0]} AND {OFFSET_MINUTES[1]}", name="offset_minutes"
+    ),
     sa.CheckConstraint("end_at IS NULL OR start_at IS NULL OR end_at > start_at", name="end_after_start"),
     sqlite_autoincrement=True,  # ids never reused (migration 0005)
 )

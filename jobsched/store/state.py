@@ -10,8 +10,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from jobsched.store.rows import insert_if_absent, utc
+from jobsched.store.rows import insert_if_absent
 from jobsched.store.schema import engine_ticks, schedule_state
+from jobsched.utc import utc
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Planned:
 def state_from_row(row: sa.RowMapping) -> ScheduleState:
     return ScheduleState(
         schedule_id=row["schedule_id"],
-        watermark=utc(row["watermark"]),  # type: ignore[arg-type]
+        watermark=utc(row["watermark"]),
         seen_version=row["seen_version"],
         error=row["error"],
         error_at=utc(row["error_at"]),
@@ -192,4 +193,4 @@ def last_tick(conn: sa.Connection) -> tuple[datetime, dict] | None:
     row = conn.execute(sa.select(engine_ticks).where(engine_ticks.c.id == 1)).mappings().first()
     if row is None:
         return None
-    return utc(row["last_tick_at"]), json.loads(row["summary"] or "{}")  # type: ignore[return-value]
+    return utc(row["last_tick_at"]), json.loads(row["summary"] or "{}")

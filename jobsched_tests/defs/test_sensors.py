@@ -21,9 +21,10 @@ from dagster import (
 
 from jobsched.defs.definitions import defs
 from jobsched.defs.resources import build_resources
+from jobsched.domain.model import Candidate, Trigger
 from jobsched.store import ledger
 from jobsched.store.db import engine_for
-from jobsched.store.rows import utc_now
+from jobsched.utc import utc_now
 
 ENGINE_SENSOR = "jobsched_engine"
 
@@ -236,3 +237,28 @@ def test_tick_text_names_what_was_skipped_and_quarantined(jobsched_db: sa.Engine
     text = result.skip_message or ""
     assert "skipped 1: paused-row (paused)" in text
     assert "quarantined 1: bad-zone: " in text and "Mars/Base" in text
+
+
+def test_claimed_fire_without_a_business_date_is_skipped_and_the_tick_goes_on(
+    jobsched_db: sa.Engine, instance
+) -> None:
+    """A ledger row without a business date (hand-written SQL, an older version) cannot be configured as a
+    run: it becomes a `no_business_date` skip, and the tick still requests the other fires."""
+    good = add_due_schedule(jobsched_db, "good")
+    other = add_due_schedule(jobsched_db, "undated", watermark=utc_now() + timedelta(days=1))
+    fire_at = utc_now().replace(second=0, microsecond=0) - timedelta(minutes=5)
+    with jobsched_db.begin() as conn:
+        entry_id = ledger.add_pending(
+            conn, other, "demo_echo", Candidate(fire_at=fire_at, business_date=fire_at.date()), Trigger.MANUAL
+        )
+        conn.execute(sa.text("UPDATE fire_ledger SET business_date = NULL WHERE id = :i"), {"i": entry_id})
+    result = evaluate(instance)
+    assert isinstance(result, SensorResult)
+    (request,) = result.run_requests
+    assert request.tags["jobsched/schedule"] == str(good)
+    with jobsched_db.connect() as conn:
+        status, reason, detail = conn.execute(
+            sa.text("SELECT status, reason, detail FROM fire_ledger WHERE id = :i"), {"i": entry_id}
+        ).one()
+    assert (status, reason) == ("skipped", "no_business_date")
+    assert "no business date" in detail

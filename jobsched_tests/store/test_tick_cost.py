@@ -18,8 +18,8 @@ from jobsched.domain import calendars
 from jobsched.domain.model import FireStatus
 from jobsched.engine import TickResult, tick
 from jobsched.store import ledger, state
-from jobsched.store.rows import utc_now
 from jobsched.store.schema import schedule_state
+from jobsched.utc import utc_now
 
 
 class NoRuns:

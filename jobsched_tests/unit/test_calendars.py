@@ -102,6 +102,7 @@ def test_real_session_times_and_lookups(xnys: BusinessCalendar) -> None:
         xnys.is_session(date(2023, 12, 29))
 
 
+@pytest.mark.no_cover  # asserts elapsed time: coverage tracing (make test) would slow what it measures
 def test_exchange_calendar_is_built_once_and_cached() -> None:
     first = resolve_calendar("XTKS", {}, NOW)
     started = clock.perf_counter()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import string
 from datetime import date
 from typing import Any
@@ -15,6 +14,7 @@ from urllib3.util.retry import Retry
 
 from jobsched.adapters.base import AdapterParams, Log
 from jobsched.adapters.errors import SourceError
+from jobsched.adapters.sources.secrets import env_secret
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 
@@ -83,17 +83,17 @@ def session_for(params: HttpParams) -> requests.Session:
 
 
 def _authenticate(session: requests.Session, params: HttpParams) -> None:
-    if params.token_env and os.environ.get(params.token_env):
-        session.headers["Authorization"] = f"Bearer {os.environ[params.token_env]}"
-    if params.basic_auth_env and os.environ.get(params.basic_auth_env):
-        user, _, password = os.environ[params.basic_auth_env].partition(":")
+    if token := env_secret(params.token_env):
+        session.headers["Authorization"] = f"Bearer {token}"
+    if basic := env_secret(params.basic_auth_env):
+        user, _, password = basic.partition(":")
         session.auth = (user, password)
 
 
 def auth_note(params: HttpParams) -> str:
     """How the request authenticates, for logs: names the env var, never its value."""
     if params.token_env:
-        state = "set" if os.environ.get(params.token_env) else "NOT set"
+        state = "set" if env_secret(params.token_env) else "NOT set"
         return f"bearer token from ${params.token_env} ({state})"
     if params.basic_auth_env:
         return f"basic auth from ${params.basic_auth_env}"

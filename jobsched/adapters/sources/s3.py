@@ -4,6 +4,7 @@ AWS-style credentials file named in the parameters; botocore's standard retry mo
 from __future__ import annotations
 
 import configparser
+from typing import Any
 
 import boto3
 import botocore.exceptions as bce
@@ -36,7 +37,7 @@ class S3Location(AdapterParams):
         return f"s3://{self.bucket}/{key}"
 
 
-def client_for(loc: S3Location):  # type: ignore[no-untyped-def]  (boto3 clients are dynamically typed)
+def client_for(loc: S3Location) -> Any:  # boto3 clients are dynamically typed
     access, secret_key = _credentials(loc)
     config = Config(
         retries={"mode": "standard", "total_max_attempts": loc.retries + 1},

@@ -8,6 +8,12 @@ from pathlib import Path
 from jobsched.adapters.errors import SourceError
 
 
+def env_secret(name: str | None) -> str | None:
+    """The value of the environment variable a job definition names (None: unnamed, unset or empty). The
+    one place adapters read a variable: settings are read in jobsched/settings.py."""
+    return (os.environ.get(name) or None) if name else None
+
+
 def secret(source: str, what: str, *, env: str | None = None, file: str | None = None) -> str | None:
     """The value of $env, else the stripped contents of `file`; None when neither is named.
 
@@ -15,7 +21,7 @@ def secret(source: str, what: str, *, env: str | None = None, file: str | None =
     not retried: the run cannot succeed until someone sets it.
     """
     if env:
-        value = os.environ.get(env)
+        value = env_secret(env)
         if value:
             return value
         if not file:

@@ -8,6 +8,7 @@ import fnmatch
 import posixpath
 import time
 from dataclasses import dataclass
+from typing import cast
 
 import asyncssh
 from pydantic import Field, model_validator
@@ -120,20 +121,24 @@ async def _fetch(
 
 async def _newest(sftp: asyncssh.SFTPClient, conn: SftpConnection, pattern: str) -> RemoteFile | None:
     entries = [
-        e
+        (str(e.filename), e.attrs.mtime or 0)  # a str folder lists str names
         for e in await sftp.readdir(conn.remote_dir)
-        if fnmatch.fnmatchcase(e.filename, pattern)
-        and not e.filename.startswith(".")
-        and not e.filename.endswith(IGNORED_SUFFIXES)
-        and e.attrs.type == asyncssh.FILEXFER_TYPE_REGULAR
+        if e.attrs.type == asyncssh.FILEXFER_TYPE_REGULAR
+    ]
+    entries = [
+        (name, mtime)
+        for name, mtime in entries
+        if fnmatch.fnmatchcase(name, pattern)
+        and not name.startswith(".")
+        and not name.endswith(IGNORED_SUFFIXES)
     ]
     if not entries:
         return None
-    newest = max(entries, key=lambda e: (e.attrs.mtime or 0, e.filename))
-    path = posixpath.join(conn.remote_dir, newest.filename)
+    name, _ = max(entries, key=lambda e: (e[1], e[0]))
+    path = posixpath.join(conn.remote_dir, name)
     async with sftp.open(path, "rb") as handle:
-        data = await handle.read()
-    return RemoteFile(newest.filename, data, conn.url(newest.filename))
+        data = cast(bytes, await handle.read())  # opened "rb"
+    return RemoteFile(name, data, conn.url(name))
 
 
 def _auth_note(conn: SftpConnection) -> str:
