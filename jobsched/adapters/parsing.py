@@ -47,11 +47,17 @@ def read_csv(data: bytes | Path, *, adapter_key: str, source: str) -> pd.DataFra
     return frame.drop(columns=trailing)
 
 
+_OTHER_COMPRESSIONS = (".zip", ".bz2", ".xz", ".zst", ".tar", ".tgz", ".tbz", ".tbz2", ".txz", ".tzst")
+
+
 def _arrow_csv(data: bytes | Path) -> pd.DataFrame | None:
     """The payload parsed by Arrow as pandas string columns, or None if pandas must decide."""
     try:
         if isinstance(data, Path):
-            with pa.input_stream(str(data), compression="detect") as stream:
+            suffix = data.suffix.lower()
+            if suffix in _OTHER_COMPRESSIONS:
+                return None
+            with pa.input_stream(str(data), compression="gzip" if suffix == ".gz" else None) as stream:
                 data = stream.read()
         names = _plain_header(data)
         quoted = b'"' in data

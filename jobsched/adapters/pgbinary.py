@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -212,16 +212,14 @@ def _fixed(kind: str, column: pd.Series) -> tuple[np.ndarray | None, np.ndarray]
 
 
 def _days(column: pd.Series, missing: np.ndarray) -> np.ndarray | None:
-    """Days since 2000-01-01 as big-endian int32, each distinct Python date converted once."""
+    """Days since 2000-01-01 as big-endian int32, from Python dates (converted by Arrow, in C)."""
     if not pd.api.types.is_object_dtype(column.dtype):
         return None
     values = column.to_numpy(dtype=object)
-    codes, uniques = pd.factorize(values)
-    distinct = uniques.tolist()
-    if not all(type(d) is date for d in distinct):  # datetime is a date too: not covered
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("date", "empty"):
         return None
-    days = np.array([d.toordinal() - date(2000, 1, 1).toordinal() for d in distinct] + [0], dtype=np.int32)
-    return days[np.where(codes < 0, len(distinct), codes)].astype(">i4")
+    days = pa.array(values, type=pa.date32(), from_pandas=True).cast(pa.int32()).fill_null(0)
+    return (days.to_numpy() - _EPOCH_DAYS).astype(">i4")
 
 
 def _instants(column: pd.Series, aware: bool) -> np.ndarray | None:
