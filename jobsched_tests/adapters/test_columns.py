@@ -151,3 +151,36 @@ def test_a_pattern_that_could_span_values_is_checked_value_by_value(storage: Cal
     data = storage(pd.DataFrame({"Code": ["ab", "cdefgh"]}, dtype=object))
     with pytest.raises(BatchRejected, match=r"column 'Code' row 1: value 'ab' is not a valid Code"):
         validate_frame(data, loose, adapter_key="t", source="src")
+
+
+@STORAGES
+def test_a_large_batch_checked_column_by_column_in_parallel_names_the_first_bad_column(
+    storage: Callable,
+) -> None:
+    """Columns are validated side by side from 50k rows on; the report stays the first bad column's."""
+    n = 60_000
+    data = pd.DataFrame(
+        {
+            "Trade Date": ["20-Nov-2026"] * n,
+            "Symbol": ["abc"] * n,
+            "Qty": ["10"] * (n - 1) + ["x"],
+            "Px": ["1.5"] * n,
+            "Side": ["B"] * 40_000 + ["Q"] + ["S"] * (n - 40_001),
+            "Note": [""] * n,
+        },
+        dtype=object,
+    )
+    with pytest.raises(BatchRejected, match=r"column 'Qty' row 60000: value 'x' is not a valid integer"):
+        check(storage(data))
+    data.loc[n - 1, "Qty"] = "10"
+    with pytest.raises(BatchRejected, match=r"column 'Side' row 40001: value 'Q' is not a valid Side"):
+        check(storage(data))
+    data.loc[40_000, "Side"] = "S"
+    out = check(storage(data))
+    assert len(out) == n and out["quantity"].sum() == 10 * n
+
+
+def test_the_arrow_trim_removes_exactly_what_str_strip_removes() -> None:
+    from jobsched.adapters.columns import _PY_SPACE
+
+    assert _PY_SPACE == "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
