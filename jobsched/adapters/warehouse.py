@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from itertools import repeat
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
+from jobsched.adapters import pgbinary
 from jobsched.adapters.base import RunContext
 
 metadata = sa.MetaData()
@@ -73,15 +78,16 @@ def replace_slice(
         conn.execute(
             table.delete().where(table.c.job_key == ctx.job_key, table.c.business_date == ctx.business_date)
         )
-        for start in range(0, len(rows), max(1, ctx.chunk_rows)):
-            chunk = rows.iloc[start : start + ctx.chunk_rows]
-            bulk_insert(conn, table, chunk)
-            written += len(chunk)
+        for written in insert_chunks(conn, table, rows, ctx.chunk_rows, SLICE_CONSTANTS):
             if ctx.on_chunk is not None:
                 ctx.on_chunk(written)
         if also is not None:
             also(conn)
     return written
+
+
+#: the columns `with_slice_columns` adds: one value in every row of a load
+SLICE_CONSTANTS = ("job_key", "business_date", "run_id", "loaded_at")
 
 
 def with_slice_columns(frame: pd.DataFrame, job_key: str, business_date: date, run_id: str) -> pd.DataFrame:
@@ -97,6 +103,40 @@ def lock_slice(conn: sa.Connection, table: sa.Table, job_key: str, business_date
     if conn.dialect.name == "postgresql":
         key = f"{table.name}|{job_key}|{business_date.isoformat()}"
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+
+
+def insert_chunks(
+    conn: sa.Connection, table: sa.Table, rows: pd.DataFrame, size: int, constants: tuple[str, ...] = ()
+) -> Iterator[int]:
+    """Insert `rows` chunk by chunk, yielding the rows written so far after each chunk.
+
+    On Postgres the next chunk's COPY payload is built in a helper thread while the server ingests the
+    current one (Arrow and psycopg2 release the GIL), so client and server work overlap.
+    """
+    starts = range(0, len(rows), max(1, size))
+    if conn.dialect.name != "postgresql":
+        for start in starts:
+            chunk = rows.iloc[start : start + size]
+            bulk_insert(conn, table, chunk)
+            yield start + len(chunk)
+        return
+    prep = conn.dialect.identifier_preparer
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy-payload") as helper:
+        ahead = [
+            helper.submit(copy_payload, prep, table, rows.iloc[start : start + size], constants)
+            for start in starts[:1]
+        ]
+        for n, start in enumerate(starts):
+            if n + 1 < len(starts):
+                following = starts[n + 1]
+                ahead.append(
+                    helper.submit(
+                        copy_payload, prep, table, rows.iloc[following : following + size], constants
+                    )
+                )
+            sql, payload = ahead.pop(0).result()
+            copy_stream(conn, sql, payload)
+            yield min(start + size, len(rows))
 
 
 def bulk_insert(conn: sa.Connection, table: sa.Table, chunk: pd.DataFrame) -> None:
@@ -126,15 +166,93 @@ def executemany_sqlite(conn: sa.Connection, table: sa.Table, chunk: pd.DataFrame
 
 
 def copy_into(conn: sa.Connection, table: sa.Table, chunk: pd.DataFrame) -> None:
-    """COPY the chunk (text format, built column-wise) through the connection's own transaction (psycopg2)."""
-    prep = conn.dialect.identifier_preparer
+    """COPY the chunk through the connection's own transaction (psycopg2)."""
+    copy_stream(conn, *copy_payload(conn.dialect.identifier_preparer, table, chunk))
+
+
+def copy_payload(
+    prep: Any, table: sa.Table, chunk: pd.DataFrame, constants: tuple[str, ...] = ()
+) -> tuple[str, Any]:
+    """The COPY statement for the chunk and its data, a file-like object; `constants` name columns
+    holding one value in every row.
+
+    Binary COPY when every column's type and values are covered by `pgbinary` (the server parses
+    nothing); else CSV written by Arrow's writer when every column converts to Arrow without Python per
+    value; else COPY text built column-wise.
+    """
+    binary = pgbinary.encode(table, chunk, constants)
+    if binary is not None:
+        names = ", ".join(prep.quote(str(c)) for c in binary.columns)
+        return f"COPY {prep.format_table(table)} ({names}) FROM STDIN WITH (FORMAT binary)", binary.reader()
     columns = ", ".join(prep.quote(str(c)) for c in chunk.columns)
+    arrow = arrow_table(chunk)
+    if arrow is not None:
+        sink = pa.BufferOutputStream()
+        pacsv.write_csv(arrow, sink, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+        sql = f"COPY {prep.format_table(table)} ({columns}) FROM STDIN WITH (FORMAT csv)"
+        return sql, pa.BufferReader(sink.getvalue())
     texts = [copy_text(chunk[name]) for name in chunk.columns]
     payload = io.BytesIO(("\n".join(map("\t".join, zip(*texts, strict=True))) + "\n").encode("utf-8"))
-    sql = f"COPY {prep.format_table(table)} ({columns}) FROM STDIN"
+    return f"COPY {prep.format_table(table)} ({columns}) FROM STDIN", payload
+
+
+def copy_stream(conn: sa.Connection, sql: str, payload: Any) -> None:
     dbapi_conn = conn.connection.driver_connection
     with dbapi_conn.cursor() as cursor:  # type: ignore[union-attr]
         cursor.copy_expert(sql, payload, size=1 << 20)
+
+
+def arrow_table(chunk: pd.DataFrame) -> pa.Table | None:
+    """The chunk as an Arrow table for COPY's CSV format, or None if a column needs Python per value.
+
+    In the CSV Arrow writes every text value is quoted and a missing value is an unquoted empty field,
+    which is exactly how COPY's CSV format tells '' from NULL.
+    """
+    arrays = []
+    for name in chunk.columns:
+        array = _arrow_column(chunk[name])
+        if array is None:
+            return None
+        arrays.append(array)
+    return pa.table(arrays, names=[f"c{i}" for i in range(len(arrays))])
+
+
+def _arrow_column(column: pd.Series) -> pa.Array | pa.ChunkedArray | None:
+    dtype = column.dtype
+    if isinstance(dtype, pd.StringDtype):
+        if dtype.storage == "pyarrow":
+            return column.array.__arrow_array__()
+        return pa.array(column.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
+        return pa.array(column, from_pandas=True)
+    if pd.api.types.is_float_dtype(dtype):
+        return pa.array(column.to_numpy(dtype="float64", na_value=np.nan), from_pandas=True)
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        if len(column) and _is_constant_instant(column):  # loaded_at: one instant, formatted once
+            text = pa.array([column.iloc[0].isoformat()], type=pa.string())
+            return pa.DictionaryArray.from_arrays(np.zeros(len(column), dtype=np.int32), text).cast(
+                pa.string()
+            )
+        instants = pa.array(column, from_pandas=True)  # rounded to microseconds, as Postgres stores them
+        rounded = pc.round_temporal(instants, unit="microsecond")
+        return rounded.cast(pa.timestamp("us", instants.type.tz and "UTC"), safe=False)
+    if pd.api.types.is_object_dtype(dtype):
+        values = column.to_numpy(dtype=object)
+        kind = pd.api.types.infer_dtype(values, skipna=True)
+        if kind in ("string", "empty"):
+            return pa.array(values, type=pa.string(), from_pandas=True)
+        if kind == "date":
+            return _dates(values)
+        if kind == "boolean":
+            return pa.array(values, type=pa.bool_(), from_pandas=True)
+    return None
+
+
+def _dates(values: np.ndarray) -> pa.Array:
+    """Python dates (None for missing) as date32, converting each distinct date once."""
+    codes, uniques = pd.factorize(values)
+    distinct = pa.array(uniques.tolist() + [None], type=pa.date32())
+    return distinct.take(pa.array(np.where(codes < 0, len(uniques), codes)))
 
 
 NULL = "\\N"

@@ -6,13 +6,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 
+import numpy as np
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 
+from jobsched.adapters import pgbinary, warehouse
 from jobsched.adapters.base import RunContext
-from jobsched.adapters.warehouse import replace_slice, slice_table
+from jobsched.adapters.warehouse import SLICE_CONSTANTS, replace_slice, slice_table, with_slice_columns
+from jobsched.store.db import engine_for
 
 notes = slice_table(
     "test_notes",
@@ -86,3 +90,62 @@ def test_concurrent_loads_of_one_slice_serialise(any_warehouse: sa.Engine) -> No
     final = rows(any_warehouse, "race")
     assert len({r.run_id for r in final}) == 1  # exactly one complete load, never a mix
     assert len(final) == 200 + int(final[0].run_id[-1])
+
+
+typed = slice_table(
+    "test_typed",
+    sa.Column("item_id", sa.BigInteger, nullable=False),
+    sa.Column("label", sa.String(40)),
+    sa.Column("qty", sa.Integer),
+    sa.Column("px", sa.Float),
+    sa.Column("day", sa.Date),
+    sa.Column("at", sa.DateTime(timezone=True)),
+    sa.Column("flag", sa.Boolean),
+    key=("item_id",),
+)
+LABELS = ['comma, "quoted"', None, "", "multi\nline \\N ünï"]
+
+
+def typed_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "item_id": pd.array([1, 2, 3, 2**40], dtype="Int64"),
+            "label": pd.Series(LABELS, dtype=pd.StringDtype("pyarrow", na_value=np.nan)),  # as validated
+            "qty": pd.array([1, None, -5, 2**31 - 1], dtype="Int64"),
+            "px": [0.1, np.nan, 1e300, -2.5],
+            "day": [date(2026, 1, 2), None, date(1999, 12, 31), date(2000, 1, 1)],
+            "at": pd.to_datetime(
+                ["2026-01-01T00:00:00.1234567Z", None, "1970-01-01T00:00:00Z", "2100-02-28T00:00:00Z"],
+                format="ISO8601",
+            ),
+            "flag": [True, False, None, True],
+        }
+    )
+
+
+EXPECTED = [
+    (1, LABELS[0], 1, 0.1, date(2026, 1, 2), datetime(2026, 1, 1, 0, 0, 0, 123457, tzinfo=UTC), True),
+    (2, None, None, None, None, None, False),
+    (3, "", -5, 1e300, date(1999, 12, 31), datetime(1970, 1, 1, tzinfo=UTC), None),
+    (2**40, LABELS[3], 2**31 - 1, -2.5, date(2000, 1, 1), datetime(2100, 2, 28, tzinfo=UTC), True),
+]
+
+
+@pytest.mark.parametrize("encoding", ["binary", "csv", "text"])
+def test_every_copy_encoding_loads_the_same_values(
+    pg_warehouse_url: str, monkeypatch: pytest.MonkeyPatch, encoding: str
+) -> None:
+    """Binary COPY (the default for these types), Arrow's CSV and COPY text store identical rows."""
+    engine = engine_for(pg_warehouse_url)
+    rows_in = with_slice_columns(typed_frame(), "enc", BD, "r1")
+    assert (pgbinary.encode(typed, rows_in, SLICE_CONSTANTS) is not None) is True
+    if encoding != "binary":
+        monkeypatch.setattr(pgbinary, "encode", lambda *args, **kwargs: None)
+    if encoding == "text":
+        monkeypatch.setattr(warehouse, "arrow_table", lambda chunk: None)
+    assert replace_slice(ctx(engine, f"enc-{encoding}", "r1", chunk_rows=3), typed, typed_frame()) == 4
+    with engine.connect() as conn:
+        query = sa.select(*(typed.c[name] for name in typed_frame().columns), typed.c.run_id)
+        got = conn.execute(query.where(typed.c.job_key == f"enc-{encoding}").order_by(typed.c.item_id)).all()
+    assert [tuple(r)[:-1] for r in got] == EXPECTED
+    assert {r.run_id for r in got} == {"r1"}
