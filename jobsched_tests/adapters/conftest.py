@@ -79,6 +79,11 @@ def any_warehouse(
 @pytest.fixture
 def defs(jobsched_env: Path) -> dg.Definitions:
     """The adapter jobs and assets as jobsched's Definitions has them (built after the env is set)."""
+    return build_defs()
+
+
+def build_defs() -> dg.Definitions:
+    """Jobs, assets, checks and resources as jobsched's Definitions has them, built from the current env."""
     from jobsched.defs.jobs import build_assets, build_checks, build_jobs
     from jobsched.defs.resources import build_resources
 

@@ -11,8 +11,8 @@ import dagster as dg
 import pytest
 
 from jobsched.adapters import SourceError
-from jobsched.defs.jobs import build_assets, build_jobs
 from jobsched.samples.feeds import custodian_positions_csv
+from jobsched_tests.adapters.conftest import build_defs
 from jobsched_tests.adapters.contract import AdapterContract
 from jobsched_tests.adapters.late_delivery import deliver_after_first_retry
 from jobsched_tests.adapters.sample_source import SampleSource, free_port
@@ -148,7 +148,7 @@ class TestCustodianPositions(AdapterContract):
         self, instance, warehouse, jobsched_env, monkeypatch
     ) -> None:
         monkeypatch.setenv("JOBSCHED_ADAPTER_RETRY_DELAY", "0.5")
-        defs = dg.Definitions(assets=build_assets(), jobs=build_jobs())
+        defs = build_defs()
         params, job_key = self.params(None, jobsched_env), self.job_key()  # type: ignore[arg-type]
         watcher = deliver_after_first_retry(instance, lambda: self.deliver(None, jobsched_env, params))  # type: ignore[arg-type]
         result = self.launch(defs, instance, job_key, params)

@@ -12,8 +12,8 @@ import pytest
 
 from jobsched.adapters import SourceError
 from jobsched.adapters.sources.folder import archive_dir_for
-from jobsched.defs.jobs import build_assets, build_jobs
 from jobsched.samples.payloads import holdings_csv
+from jobsched_tests.adapters.conftest import build_defs
 from jobsched_tests.adapters.contract import AdapterContract
 from jobsched_tests.adapters.sample_source import SampleSource
 
@@ -80,7 +80,7 @@ class TestPortfolioImport(AdapterContract):
     ):
         """The op's RetryPolicy covers a late delivery: attempt 1 finds nothing, a later attempt loads."""
         monkeypatch.setenv("JOBSCHED_ADAPTER_RETRY_DELAY", "0.5")  # attempt 2 starts 0.5..1.5 s later
-        slow_defs = dg.Definitions(assets=build_assets(), jobs=build_jobs())
+        slow_defs = build_defs()
         params, job_key = self.params(src, jobsched_env), self.job_key()
         deliver_on_retry = threading.Thread(target=self._deliver_after_first_retry, args=(instance, params))
         deliver_on_retry.start()
