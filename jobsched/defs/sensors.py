@@ -54,6 +54,17 @@ def lookahead() -> timedelta:
     return timedelta(seconds=float(os.environ.get("JOBSCHED_LOOKAHEAD_SECONDS", "9")))
 
 
+CONTINUE = "continue"  # the sensor's cursor after a tick that left due rows of a burst to the next one
+
+
+def tick_budget() -> float | None:
+    """Seconds after which a tick with requests leaves the rest of a burst to the next tick, so that the
+    daemon creates the first runs while the rest is claimed (JOBSCHED_TICK_BUDGET_SECONDS, default 0.3;
+    0 or less: no budget, a tick claims everything that is due)."""
+    seconds = float(os.environ.get("JOBSCHED_TICK_BUDGET_SECONDS", "0.3"))
+    return seconds if seconds > 0 else None
+
+
 def max_runtime_seconds(request: FireRequest) -> int:
     """The job definition's max_runtime_seconds, else JOBSCHED_MAX_RUNTIME_SECONDS (default one hour)."""
     if request.job.max_runtime_seconds:
@@ -119,13 +130,17 @@ def build_engine_sensor(jobs: list):  # type: ignore[no-untyped-def]
     def jobsched_engine(context: SensorEvaluationContext) -> SensorResult | SkipReason:
         engine = engine_for()
         runs = InstanceRunLookup(context.instance)
+        # a tick that continues a burst left over by the previous one claims all of it (no budget): the
+        # daemon starts the next tick only after it has created the previous tick's runs
+        budget = None if context.cursor == CONTINUE else tick_budget()
         try:
-            result = tick(engine, utc_now(), runs, claim_lease())
+            result = tick(engine, utc_now(), runs, claim_lease(), budget)
             _log_errors(context, result)
             texts = [result.text()]
             if not result.requests and _due_soon(result.next_run_at):
                 time.sleep(max(0.0, (result.next_run_at - utc_now()).total_seconds()))  # type: ignore[operator]
-                result = tick(engine, max(utc_now(), result.next_run_at), runs, claim_lease())  # type: ignore[type-var]
+                at = max(utc_now(), result.next_run_at)  # type: ignore[type-var]
+                result = tick(engine, at, runs, claim_lease(), tick_budget())
                 _log_errors(context, result)
                 texts.append(result.text())
         except Exception as exc:
@@ -133,6 +148,9 @@ def build_engine_sensor(jobs: list):  # type: ignore[no-untyped-def]
                 raise
             return _abandoned(context, exc)
         _recovered(context, result)
+        cursor = CONTINUE if result.deferred else None
+        if cursor != context.cursor:
+            context.update_cursor(cursor)
         story = "; ".join(t for t in texts if t)
         if not result.requests:
             return SkipReason(_bounded(f"{story or 'nothing due'}; next fire {_fmt(result.next_run_at)}"))

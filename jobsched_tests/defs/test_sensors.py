@@ -235,3 +235,29 @@ def test_tick_text_names_what_was_skipped_and_quarantined(jobsched_db: sa.Engine
     text = result.skip_message or ""
     assert "skipped 1: paused-row (paused)" in text
     assert "quarantined 1: bad-zone: " in text and "Mars/Base" in text
+
+
+def test_burst_over_the_budget_continues_in_the_next_tick_without_one(
+    jobsched_db: sa.Engine, instance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first tick of a burst returns its first chunk and sets the cursor; the next one claims the rest."""
+    from jobsched.defs.sensors import InstanceRunLookup
+    from jobsched.engine import BURST_CHUNK, tick
+
+    for i in range(120):
+        add_due_schedule(jobsched_db, f"burst{i}")
+    # planned once just before this minute's fire, as a running engine would have: the rows are plain due
+    minute = utc_now().replace(second=0, microsecond=0)
+    assert not tick(jobsched_db, minute - timedelta(milliseconds=500), InstanceRunLookup(instance)).requests
+    monkeypatch.setenv("JOBSCHED_TICK_BUDGET_SECONDS", "0.000001")
+    sensor = defs.get_sensor_def(ENGINE_SENSOR)
+    context = build_sensor_context(instance=instance, definitions=defs)
+    first = sensor(context)
+    assert isinstance(first, SensorResult) and len(first.run_requests) == BURST_CHUNK
+    assert context.cursor == "continue"
+    context = build_sensor_context(instance=instance, definitions=defs, cursor=context.cursor)
+    rest = sensor(context)
+    assert isinstance(rest, SensorResult) and len(rest.run_requests) == 120 - BURST_CHUNK
+    assert context.cursor is None
+    keys = {r.run_key for r in first.run_requests + rest.run_requests}
+    assert len(keys) == 120
