@@ -9,7 +9,9 @@ invocation, each with its own real `dagster-daemon` and only its own code locati
 2 cores:
 
 - jobsched: N schedule rows (`M H * * *`, UTC, one job definition) due at the same whole minute;
-- native: N Dagster ScheduleDefinitions with the same cron (bench/native_burst_defs.py), same job for all.
+- native: N Dagster ScheduleDefinitions with the same cron (bench/native_burst_defs.py), by default on
+  jobsched's own demo_echo job with the same run config, so both sides create the same runs
+  (`--native-job op`: a one-op job without assets, whose runs are cheaper to create).
 
 The due instant is the first whole minute at least `--lead` seconds after the daemon starts (its code
 location loads and the engine's first tick plans the rows meanwhile). A side ends when N runs exist or no
@@ -87,6 +89,7 @@ def run_side(side: str, fires: int, lead: float, stall: float, work: Path, env: 
             "      location_name: native\n"
         )
     side_env = dict(env, BENCH_NATIVE_CRON=cron, BENCH_NATIVE_SCHEDULES=str(fires))
+    side_env.setdefault("BENCH_NATIVE_JOB", "jobsched")
     started = datetime.now(UTC)
     log = work / f"daemon_{side}.log"
     daemon = subprocess.Popen(
@@ -148,6 +151,12 @@ def main() -> None:
     parser.add_argument("--sides", default="jobsched,native")
     parser.add_argument("--lead", type=float, default=100, help="seconds from daemon start to the due minute")
     parser.add_argument("--stall", type=float, default=180)
+    parser.add_argument(
+        "--native-job",
+        choices=["jobsched", "op"],
+        default="jobsched",
+        help="what the native schedules run: jobsched's demo_echo job (the same runs) or a one-op job",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="jobsched-burst-"))
     home = work / "dagster_home"
@@ -167,6 +176,7 @@ def main() -> None:
             DAGSTER_HOME=str(home),
             JOBSCHED_DATABASE_URL=f"{base}/{names['jobsched']}",
             JOBSCHED_DATA_DIR=str(work),
+            BENCH_NATIVE_JOB=args.native_job,
         )
         subprocess.run([str(BIN / "jobsched"), "db", "upgrade"], env=env, check=True, cwd=REPO)
         os.environ["DAGSTER_HOME"] = str(home)
@@ -180,6 +190,7 @@ def main() -> None:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     print(f"\n{args.fires} fires due at one instant, Postgres instance, runs held in the queue")
+    print(f"native schedules run: {args.native_job} job")
     print(f"{'side':<10} {'runs':>5} {'first run':>10} {'last run':>10} {'runs/s':>7}  load avg at due")
     for r in results:
         print(
@@ -192,7 +203,12 @@ def main() -> None:
         print(f"last run: jobsched {ratio:.2f}x sooner than native")
     out = REPO / "bench" / "results"
     out.mkdir(exist_ok=True)
-    measured = {"measured_at": datetime.now(UTC).isoformat(), "fires": args.fires, "sides": results}
+    measured = {
+        "measured_at": datetime.now(UTC).isoformat(),
+        "fires": args.fires,
+        "native_job": args.native_job,
+        "sides": results,
+    }
     (out / "burst.json").write_text(json.dumps(measured, indent=2))
     print(f"load average after: {os.getloadavg()}")
 

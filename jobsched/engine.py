@@ -220,7 +220,7 @@ def tick(
     return result
 
 
-BURST_CHUNK = 50  # due schedules per write transaction when the tick has a time budget
+BURST_CHUNK = 25  # due schedules per write transaction when the tick has a time budget
 
 
 def _deferrable(snapshot: Snapshot, row: Mapping[str, Any], now: datetime) -> bool:

@@ -59,9 +59,9 @@ CONTINUE = "continue"  # the sensor's cursor after a tick that left due rows of 
 
 def tick_budget() -> float | None:
     """Seconds after which a tick with requests leaves the rest of a burst to the next tick, so that the
-    daemon creates the first runs while the rest is claimed (JOBSCHED_TICK_BUDGET_SECONDS, default 0.3;
+    daemon creates the first runs while the rest is claimed (JOBSCHED_TICK_BUDGET_SECONDS, default 0.1;
     0 or less: no budget, a tick claims everything that is due)."""
-    seconds = float(os.environ.get("JOBSCHED_TICK_BUDGET_SECONDS", "0.3"))
+    seconds = float(os.environ.get("JOBSCHED_TICK_BUDGET_SECONDS", "0.1"))
     return seconds if seconds > 0 else None
 
 
