@@ -54,7 +54,9 @@ def due_instant(lead: float) -> datetime:
     return at.replace(second=0, microsecond=0) + timedelta(minutes=1)
 
 
-def run_side(side: str, fires: int, lead: float, stall: float, work: Path, env: dict[str, str]) -> dict:
+def run_side(
+    side: str, fires: int, lead: float, stall: float, work: Path, env: dict[str, str], cap: float | None
+) -> dict:
     from dagster import DagsterInstance, RunsFilter
 
     due = due_instant(lead)
@@ -110,6 +112,12 @@ def run_side(side: str, fires: int, lead: float, stall: float, work: Path, env: 
             now = datetime.now(UTC)
             if load_at_due is None and now >= due:
                 load_at_due = os.getloadavg()
+            if cap is not None and (now - due).total_seconds() > cap:
+                print(
+                    f"{side}: {count} runs {cap:.0f} s after the due instant; stopping (--cap-factor)",
+                    flush=True,
+                )
+                break
             if now < due:
                 last_change = time.monotonic()  # the stall is counted from the due instant on
             elif time.monotonic() - last_change > stall:
@@ -140,6 +148,7 @@ def run_side(side: str, fires: int, lead: float, stall: float, work: Path, env: 
         "first_s": round(offsets[0], 3) if offsets else None,
         "last_s": round(offsets[-1], 3) if offsets else None,
         "runs_per_s": round(len(offsets) / offsets[-1], 1) if offsets and offsets[-1] > 0 else None,
+        "stopped_after_s": round(cap, 1) if cap is not None and len(records) < fires else None,
         "loadavg_at_due": load_at_due,
         "statuses": sorted({r.dagster_run.status.value for r in records}),
     }
@@ -151,6 +160,12 @@ def main() -> None:
     parser.add_argument("--sides", default="jobsched,native")
     parser.add_argument("--lead", type=float, default=100, help="seconds from daemon start to the due minute")
     parser.add_argument("--stall", type=float, default=180)
+    parser.add_argument(
+        "--cap-factor",
+        type=float,
+        default=3.0,
+        help="stop the native side this many times jobsched's last-run time after the due instant (0: never)",
+    )
     parser.add_argument(
         "--native-job",
         choices=["jobsched", "op"],
@@ -182,7 +197,11 @@ def main() -> None:
         os.environ["DAGSTER_HOME"] = str(home)
         print(f"load average before: {os.getloadavg()}", flush=True)
         for side in args.sides.split(","):
-            results.append(run_side(side, args.fires, args.lead, args.stall, work, env))
+            done = [r for r in results if r["side"] == "jobsched" and r["runs"] == args.fires]
+            cap = (
+                args.cap_factor * done[0]["last_s"] if side == "native" and done and args.cap_factor else None
+            )
+            results.append(run_side(side, args.fires, args.lead, args.stall, work, env, cap))
             print(json.dumps(results[-1]), flush=True)
     finally:
         with admin.connect() as conn:
@@ -193,14 +212,25 @@ def main() -> None:
     print(f"native schedules run: {args.native_job} job")
     print(f"{'side':<10} {'runs':>5} {'first run':>10} {'last run':>10} {'runs/s':>7}  load avg at due")
     for r in results:
+        last = f"{r['last_s']:>9}s" if not r["stopped_after_s"] else f">{r['stopped_after_s']:>8}s"
         print(
-            f"{r['side']:<10} {r['runs']:>5} {r['first_s']:>9}s {r['last_s']:>9}s {r['runs_per_s']:>7}  "
+            f"{r['side']:<10} {r['runs']:>5} {r['first_s']:>9}s {last} {r['runs_per_s']:>7}  "
             f"{r['loadavg_at_due']}"
         )
     by_side = {r["side"]: r for r in results}
     if {"jobsched", "native"} <= by_side.keys() and by_side["jobsched"]["last_s"]:
-        ratio = by_side["native"]["last_s"] / by_side["jobsched"]["last_s"]
-        print(f"last run: jobsched {ratio:.2f}x sooner than native")
+        native = by_side["native"]
+        if native["stopped_after_s"]:
+            print(
+                f"last run: native had created {native['runs']} of {args.fires} runs when stopped "
+                f"{native['stopped_after_s']} s after the due instant "
+                f"({args.cap_factor}x jobsched's last run)"
+            )
+        elif native["last_s"]:
+            print(
+                f"last run: jobsched {native['last_s'] / by_side['jobsched']['last_s']:.2f}x sooner "
+                "than native"
+            )
     out = REPO / "bench" / "results"
     out.mkdir(exist_ok=True)
     measured = {
