@@ -167,6 +167,9 @@ def main() -> None:
         help="stop the native side this many times jobsched's last-run time after the due instant (0: never)",
     )
     parser.add_argument(
+        "--cap-seconds", type=float, default=0, help="stop the native side this long after its due instant"
+    )
+    parser.add_argument(
         "--native-job",
         choices=["jobsched", "op"],
         default="jobsched",
@@ -201,6 +204,7 @@ def main() -> None:
             cap = (
                 args.cap_factor * done[0]["last_s"] if side == "native" and done and args.cap_factor else None
             )
+            cap = args.cap_seconds if side == "native" and args.cap_seconds else cap
             results.append(run_side(side, args.fires, args.lead, args.stall, work, env, cap))
             print(json.dumps(results[-1]), flush=True)
     finally:
@@ -212,13 +216,20 @@ def main() -> None:
     print(f"native schedules run: {args.native_job} job")
     print(f"{'side':<10} {'runs':>5} {'first run':>10} {'last run':>10} {'runs/s':>7}  load avg at due")
     for r in results:
+        if not r["runs"]:
+            print(f"{r['side']:<10} {0:>5} no run created (see its daemon log)  {r['loadavg_at_due']}")
+            continue
         last = f"{r['last_s']:>9}s" if not r["stopped_after_s"] else f">{r['stopped_after_s']:>8}s"
         print(
             f"{r['side']:<10} {r['runs']:>5} {r['first_s']:>9}s {last} {r['runs_per_s']:>7}  "
             f"{r['loadavg_at_due']}"
         )
     by_side = {r["side"]: r for r in results}
-    if {"jobsched", "native"} <= by_side.keys() and by_side["jobsched"]["last_s"]:
+    if (
+        {"jobsched", "native"} <= by_side.keys()
+        and by_side["jobsched"]["last_s"]
+        and by_side["native"]["runs"]
+    ):
         native = by_side["native"]
         if native["stopped_after_s"]:
             print(
