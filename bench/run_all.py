@@ -1,4 +1,5 @@
-"""Run every benchmark in turn (`make bench`). The fire-lag one takes about --fires minutes."""
+"""Run every benchmark in turn (`make bench`). The fire-lag one takes about --fires minutes, the burst one
+about 10 minutes."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ BENCHES = [
     ["bench_preview.py"],
     ["bench_bulk_load.py"],
     ["bench_retention.py"],
-    ["bench_fire_lag.py", "--fires", "30"],
+    ["bench_fire_lag.py", "--fires", "30", "--idle", "10000"],
+    ["bench_burst.py", "--fires", "1000"],
     ["bench_tick_cost.py"],
     ["bench_tick_cost.py", "--sizes", "1000", "--ledger-rows", "1000000"],
 ]

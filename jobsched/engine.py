@@ -77,6 +77,7 @@ class TickResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (schedule name, reason) written this tick
     quarantined: dict[str, str] = field(default_factory=dict)  # newly invalid (or invalid differently)
     recovered: list[str] = field(default_factory=list)  # quarantined rows that are valid again
+    deferred: int = 0  # due rows left to the next tick (the time budget ran out in a burst)
 
     def summary(self) -> dict[str, Any]:
         return {"requested": len(self.requests), "skipped": self.skips, "errors": self.errors}
@@ -93,6 +94,8 @@ class TickResult:
             parts.append("quarantined " + _names([f"{n}: {e[:120]}" for n, e in self.errors.items()], limit))
         if self.recovered:
             parts.append("valid again " + _names(self.recovered, limit))
+        if self.deferred:
+            parts.append(f"{self.deferred} due schedules left to the next tick")
         return "; ".join(parts)
 
 
@@ -171,27 +174,41 @@ class _Planned:
     state: state.Planned
 
 
-def tick(engine: sa.Engine, now: datetime, runs: RunLookup, lease: timedelta = DEFAULT_LEASE) -> TickResult:
+def tick(
+    engine: sa.Engine,
+    now: datetime,
+    runs: RunLookup,
+    lease: timedelta = DEFAULT_LEASE,
+    budget: float | None = None,
+) -> TickResult:
     """Plan the schedules that are due or changed up to `now`; claim, record and return what must run.
 
     Work follows what is due or changed, not the table: rows are picked by the indexed next-due instant,
     their version and the fingerprints of their calendar and job definition. A bad row stops only itself;
-    a transient database error abandons the whole tick (nothing quarantined, no watermark moved)."""
+    a transient database error abandons the whole tick (nothing quarantined, no watermark moved).
+
+    `budget` (seconds) bounds a burst: once the tick has requests and has run that long, it leaves the
+    remaining plain due rows (see `_deferrable`) to the next tick, so the first runs of a burst are created
+    while the rest is still being claimed. Those rows stay due (nothing of theirs is written), so the next
+    tick plans them; `TickResult.deferred` counts them."""
     result = TickResult()
     started = time.monotonic()
     with engine.connect() as conn:
         snapshot, last_tick = load_tick_snapshot(conn, now)
-    planned: list[_Planned] = []
-    for row in snapshot.schedule_rows:
-        try:
-            planned.append(_plan_schedule(snapshot, row, now, runs, last_tick))
-        except Exception as exc:  # noqa: BLE001 - quarantine the row, keep the others firing
-            if is_transient(exc):
-                raise
-            _quarantine(engine, snapshot, row, exc, now, result)
-    _log_recovered(snapshot, planned, result)
-    for start in range(0, len(planned), BATCH):
-        _write_batch(engine, planned[start : start + BATCH], now, result)
+    first = [row for row in snapshot.schedule_rows if not _deferrable(snapshot, row, now)]
+    rest = [row for row in snapshot.schedule_rows if _deferrable(snapshot, row, now)]
+    rest.sort(key=lambda row: (snapshot.states[row["id"]].next_due_at, row["id"]))
+    ordered = first + rest
+    chunk = BATCH if budget is None else BURST_CHUNK
+    done = 0
+    while done < len(ordered):
+        if done >= len(first) and budget is not None and result.requests:
+            if time.monotonic() - started >= budget:
+                result.deferred = len(ordered) - done
+                break
+        size = BATCH if done + BATCH <= len(first) else chunk
+        _plan_and_write(engine, snapshot, ordered[done : done + size], now, runs, last_tick, result)
+        done += size
     _claim_pending(engine, now, snapshot, result)
     _renew_stale(engine, now, snapshot, runs, lease, result)
     _settle_outcomes(engine, now, runs)
@@ -202,6 +219,49 @@ def tick(engine: sa.Engine, now: datetime, runs: RunLookup, lease: timedelta = D
         state.record_tick(conn, now, result.summary() | duration)
         result.next_run_at = state.earliest_due(conn, now)
     return result
+
+
+BURST_CHUNK = 25  # due schedules per write transaction when the tick has a time budget
+
+
+def _deferrable(snapshot: Snapshot, row: Mapping[str, Any], now: datetime) -> bool:
+    """A row that may wait for the next tick when a burst overruns the budget: planned before, unchanged
+    (version, calendar, job definition), valid, and due. Rows whose outcome depends on the instant they are
+    planned at are never deferred: misfire_policy=skip (a later plan may find the fire late) and
+    overlap_policy=skip (a later plan may see the runs of this burst in flight)."""
+    stored = snapshot.states.get(row["id"])
+    return (
+        stored is not None
+        and stored.error is None
+        and stored.next_due_at is not None
+        and stored.next_due_at <= now
+        and stored.seen_version == row["version"]
+        and stored.calendar_fp == snapshot.calendar_fps.get(row["calendar"])
+        and stored.job_fp == snapshot.job_fps.get(row["job_key"])
+        and row["misfire_policy"] != "skip"
+        and row["overlap_policy"] != "skip"
+    )
+
+
+def _plan_and_write(
+    engine: sa.Engine,
+    snapshot: Snapshot,
+    rows: list[dict[str, Any]],
+    now: datetime,
+    runs: RunLookup,
+    last_tick: datetime | None,
+    result: TickResult,
+) -> None:
+    planned: list[_Planned] = []
+    for row in rows:
+        try:
+            planned.append(_plan_schedule(snapshot, row, now, runs, last_tick))
+        except Exception as exc:  # noqa: BLE001 - quarantine the row, keep the others firing
+            if is_transient(exc):
+                raise
+            _quarantine(engine, snapshot, row, exc, now, result)
+    _log_recovered(snapshot, planned, result)
+    _write_batch(engine, planned, now, result)
 
 
 def load_tick_snapshot(conn: sa.Connection, now: datetime) -> tuple[Snapshot, datetime | None]:

@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     health_min_horizon_days: int = Field(60, description="days of calendar data a calendar in use needs")
     # the engine sensor and the adapter jobs
     lookahead_seconds: float = Field(9.0, description="how far ahead a tick waits for a due fire")
+    tick_budget_seconds: float = Field(0.1, description="a burst tick returns its first runs after this")
     claim_lease_seconds: float | None = Field(None, description="re-emit a claim with no run after this")
     max_runtime_seconds: float = Field(3600.0, description="dagster/max_runtime unless the job sets one")
     adapter_max_retries: int = Field(3, description="RetryPolicy of the adapter step")

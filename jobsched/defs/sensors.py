@@ -62,6 +62,17 @@ def lookahead() -> timedelta:
     return timedelta(seconds=settings.current().lookahead_seconds)
 
 
+CONTINUE = "continue"  # the sensor's cursor after a tick that left due rows of a burst to the next one
+
+
+def tick_budget() -> float | None:
+    """Seconds after which a tick with requests leaves the rest of a burst to the next tick, so that the
+    daemon creates the first runs while the rest is claimed (JOBSCHED_TICK_BUDGET_SECONDS, default 0.1;
+    0 or less: no budget, a tick claims everything that is due)."""
+    seconds = settings.current().tick_budget_seconds
+    return seconds if seconds > 0 else None
+
+
 def max_runtime_seconds(request: FireRequest) -> int:
     """The job definition's max_runtime_seconds, else JOBSCHED_MAX_RUNTIME_SECONDS (default one hour)."""
     if request.job.max_runtime_seconds:
@@ -134,14 +145,17 @@ def build_engine_sensor(jobs: list) -> SensorDefinition:
     ) -> SensorResult | SkipReason:
         engine = jobsched_db.engine()
         runs = InstanceRunLookup(context.instance)
+        # a tick that continues a burst left over by the previous one claims all of it (no budget): the
+        # daemon starts the next tick only after it has created the previous tick's runs
+        budget = None if context.cursor == CONTINUE else tick_budget()
         try:
-            result = tick(engine, utc_now(), runs, claim_lease())
+            result = tick(engine, utc_now(), runs, claim_lease(), budget)
             _log_errors(context, result)
             texts = [result.text()]
             next_at = result.next_run_at
             if not result.requests and next_at is not None and _due_soon(next_at):
                 time.sleep(max(0.0, (next_at - utc_now()).total_seconds()))
-                result = tick(engine, max(utc_now(), next_at), runs, claim_lease())
+                result = tick(engine, max(utc_now(), next_at), runs, claim_lease(), tick_budget())
                 _log_errors(context, result)
                 texts.append(result.text())
             requests = _dated(context, engine, result.requests)
@@ -150,6 +164,9 @@ def build_engine_sensor(jobs: list) -> SensorDefinition:
                 raise
             return _abandoned(context, exc)
         _recovered(context, result)
+        cursor = CONTINUE if result.deferred else None
+        if cursor != context.cursor:
+            context.update_cursor(cursor)
         story = "; ".join(t for t in texts if t)
         if not requests:
             return SkipReason(_bounded(f"{story or 'nothing due'}; next fire {_fmt(result.next_run_at)}"))

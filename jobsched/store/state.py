@@ -23,6 +23,8 @@ class ScheduleState:
     error: str | None
     error_at: datetime | None
     next_due_at: datetime | None = None
+    calendar_fp: str | None = None
+    job_fp: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ def state_from_row(row: sa.RowMapping) -> ScheduleState:
         error=row["error"],
         error_at=utc(row["error_at"]),
         next_due_at=utc(row["next_due_at"]),
+        calendar_fp=row["calendar_fp"],
+        job_fp=row["job_fp"],
     )
 
 
@@ -99,7 +103,9 @@ def save_planned(conn: sa.Connection, planned: Sequence[Planned], now: datetime)
             "updated_at": excluded.updated_at,
         },
     )
-    conn.execute(statement, rows)
+    # RETURNING makes SQLAlchemy send the rows as multi-row VALUES ("insertmanyvalues"); without it
+    # psycopg2's executemany sends one statement per row (0.37 s for 1,000 rows on an idle machine)
+    conn.execute(statement.returning(schedule_state.c.schedule_id), rows).all()
 
 
 def earliest_due(conn: sa.Connection, after: datetime) -> datetime | None:

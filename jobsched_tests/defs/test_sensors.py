@@ -262,3 +262,31 @@ def test_claimed_fire_without_a_business_date_is_skipped_and_the_tick_goes_on(
         ).one()
     assert (status, reason) == ("skipped", "no_business_date")
     assert "no business date" in detail
+
+
+def test_burst_over_the_budget_continues_in_the_next_tick_without_one(
+    jobsched_db: sa.Engine, instance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first tick of a burst returns its first chunk and sets the cursor; the next one claims the rest."""
+    from jobsched.defs.sensors import InstanceRunLookup
+    from jobsched.engine import BURST_CHUNK, tick
+
+    for i in range(120):
+        add_due_schedule(jobsched_db, f"burst{i}")
+    # planned once just before this minute's fire, as a running engine would have: the rows are plain due
+    minute = utc_now().replace(second=0, microsecond=0)
+    assert not tick(jobsched_db, minute - timedelta(milliseconds=500), InstanceRunLookup(instance)).requests
+    monkeypatch.setenv("JOBSCHED_TICK_BUDGET_SECONDS", "0.000001")
+    sensor = defs.get_sensor_def(ENGINE_SENSOR)
+    context = build_sensor_context(instance=instance, definitions=defs, resources=build_resources())
+    first = sensor(context)
+    assert isinstance(first, SensorResult) and len(first.run_requests) == BURST_CHUNK
+    assert context.cursor == "continue"
+    context = build_sensor_context(
+        instance=instance, definitions=defs, resources=build_resources(), cursor=context.cursor
+    )
+    rest = sensor(context)
+    assert isinstance(rest, SensorResult) and len(rest.run_requests) == 120 - BURST_CHUNK
+    assert context.cursor is None
+    keys = {r.run_key for r in first.run_requests + rest.run_requests}
+    assert len(keys) == 120

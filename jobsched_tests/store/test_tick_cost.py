@@ -239,3 +239,77 @@ def test_two_concurrent_ticks_claim_each_fire_exactly_once(pg_url: str) -> None:
         assert claimed == 300
     finally:
         db.dispose()
+
+
+TINY_BUDGET = 1e-9  # any tick overruns it: it stops after its first chunk with requests
+
+
+def _burst_keys(db: sa.Engine, at: datetime, budget: float | None) -> tuple[list[str], list[int]]:
+    """Tick at `at` (with the budget), then continue without one until nothing is left, as the sensor does."""
+    first = tick(db, at, RUNS, budget=budget)
+    keys, deferred = [r.run_key for r in first.requests], [first.deferred]
+    while deferred[-1]:
+        more = tick(db, at + timedelta(seconds=len(deferred)), RUNS)
+        keys += [r.run_key for r in more.requests]
+        deferred.append(more.deferred)
+    return keys, deferred
+
+
+def test_budget_leaves_the_rest_of_a_burst_to_the_next_tick_and_each_fire_runs_once(db: sa.Engine) -> None:
+    add_schedules(db, 300, "* * * * *")
+    now = _now()
+    tick(db, now, RUNS)
+    burst = now + timedelta(minutes=1)
+    first = tick(db, burst, RUNS, budget=TINY_BUDGET)
+    assert len(first.requests) == engine_mod.BURST_CHUNK and first.deferred == 300 - engine_mod.BURST_CHUNK
+    assert f"{first.deferred} due schedules left to the next tick" in first.text()
+    rest = tick(db, burst + timedelta(seconds=2), RUNS)  # the continuation has no budget: all of the rest
+    assert rest.deferred == 0 and len(rest.requests) == first.deferred
+    keys = [r.run_key for r in first.requests + rest.requests]
+    assert len(set(keys)) == 300
+    assert {r.fire_at for r in first.requests + rest.requests} == {burst}
+    assert not tick(db, burst + timedelta(seconds=4), RUNS).requests
+    with db.connect() as conn:
+        due = conn.execute(sa.select(sa.func.min(schedule_state.c.next_due_at))).scalar_one()
+    assert due.replace(tzinfo=None) == (burst + timedelta(minutes=1)).replace(tzinfo=None)
+
+
+def test_budget_never_defers_rows_planned_by_the_instant(db: sa.Engine) -> None:
+    """misfire_policy=skip and overlap_policy=skip rows, and edited rows, are planned in the first tick."""
+    add_schedules(db, 120, "* * * * *")
+    add_schedules(db, 60, "* * * * *", prefix="strict")
+    with db.begin() as conn:
+        conn.execute(sa.text("UPDATE schedules SET misfire_policy = 'skip' WHERE name LIKE 'strict%'"))
+        conn.execute(sa.text("UPDATE schedules SET overlap_policy = 'skip' WHERE name = 'strict0'"))
+    now = _now()
+    tick(db, now, RUNS)
+    with db.begin() as conn:
+        conn.execute(sa.text("UPDATE schedules SET description = 'edited' WHERE name IN ('s5', 's7')"))
+    first = tick(db, now + timedelta(minutes=1), RUNS, budget=TINY_BUDGET)
+    names = {r.schedule_name for r in first.requests}
+    assert {f"strict{i}" for i in range(60)} | {"s5", "s7"} <= names
+    assert first.deferred == 180 - len(names) > 0
+
+
+def test_budgeted_ticks_of_two_replicas_claim_each_fire_exactly_once(pg_url: str) -> None:
+    db = sa.create_engine(pg_url, pool_size=4)
+    try:
+        add_schedules(db, 300, "* * * * *")
+        now = _now()
+        tick(db, now, RUNS)
+        results: list[list[str]] = []
+        barrier = threading.Barrier(2)
+
+        def run() -> None:
+            barrier.wait()
+            results.append(_burst_keys(db, now + timedelta(minutes=1), TINY_BUDGET)[0])
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+        keys = [key for keys in results for key in keys]
+        assert len(results) == 2 and len(keys) == 300 and len(set(keys)) == 300
+    finally:
+        db.dispose()
