@@ -52,6 +52,7 @@ postgres:
 
 test: install system-deps postgres
 	$(BIN)/ruff check jobsched jobsched_tests bench
+	$(BIN)/ruff format --check jobsched jobsched_tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -p no:cacheprovider --cov=jobsched --cov-report=term $(PYTEST_ARGS)
 

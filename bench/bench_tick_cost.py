@@ -24,7 +24,9 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
-PG_ADMIN_URL = os.environ.get("JOBSCHED_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "JOBSCHED_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+)
 CALENDARS = ["XNYS", "XLON", "XTKS", None]
 
 SETUP = r"""
@@ -207,17 +209,23 @@ def main() -> None:
             for backend in args.backends.split(","):
                 for label, code in [*codes, ("this", ROOT)]:
                     figures = burst(code, backend, args.burst, Path(tmp), f"burst{label}")
-                    print(f"{label:<9} {backend:<9} {args.burst} fires due at once: tick returned "
-                          f"{figures['burst_requests']} requests after {figures['burst_wall']} s "
-                          f"(CPU {figures['burst_cpu']} s)", flush=True)
+                    print(
+                        f"{label:<9} {backend:<9} {args.burst} fires due at once: tick returned "
+                        f"{figures['burst_requests']} requests after {figures['burst_wall']} s "
+                        f"(CPU {figures['burst_cpu']} s)",
+                        flush=True,
+                    )
                     print("JSON " + json.dumps({"code": label, "backend": backend, **figures}), flush=True)
         return
     runs = [("this", ROOT, int(s)) for s in args.sizes.split(",")]
     if args.baseline_code:
         runs = [("baseline", Path(args.baseline_code), int(s)) for s in args.baseline_sizes.split(",")] + runs
     print(f"load average before: {os.getloadavg()}", flush=True)
-    print(f"{'code':<9} {'backend':<9} {'schedules':>9} {'ledger':>9} {'CPU s':>7} {'wall s':>7} "
-          f"{'RSS MB':>7} {'stmts':>6} {'txns':>5} {'1st tick CPU':>12} {'latest50 ms':>11}", flush=True)
+    print(
+        f"{'code':<9} {'backend':<9} {'schedules':>9} {'ledger':>9} {'CPU s':>7} {'wall s':>7} "
+        f"{'RSS MB':>7} {'stmts':>6} {'txns':>5} {'1st tick CPU':>12} {'latest50 ms':>11}",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends.split(","):
             for index, (label, code, size) in enumerate(runs):
@@ -230,8 +238,19 @@ def main() -> None:
                     f"{figures.get('latest50_ms', ''):>11}",
                     flush=True,
                 )
-                print("JSON " + json.dumps({"code": label, "backend": backend, "schedules": size,
-                                            "ledger_rows": ledger_rows, **figures}), flush=True)
+                print(
+                    "JSON "
+                    + json.dumps(
+                        {
+                            "code": label,
+                            "backend": backend,
+                            "schedules": size,
+                            "ledger_rows": ledger_rows,
+                            **figures,
+                        }
+                    ),
+                    flush=True,
+                )
     print(f"load average after: {os.getloadavg()}", flush=True)
 
 
