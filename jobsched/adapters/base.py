@@ -31,6 +31,8 @@ class RunContext:
     log: Log
     fire_time: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
+    #: the scheduled fire this run executes ("<schedule id>:<fire time>"); its load writes a receipt
+    fire_key: str | None = None
     chunk_rows: int = 100_000
     #: called inside the load transaction with the number of rows written so far (progress, tests).
     on_chunk: Callable[[int], None] | None = None

@@ -43,6 +43,26 @@ def slice_table(name: str, *columns: sa.Column, key: tuple[str, ...]) -> sa.Tabl
     )
 
 
+#: One row per scheduled fire whose slice was loaded, written in the load's own transaction. A run that
+#: re-executes a fire whose worker died after the commit finds it and does not load (and count) twice.
+fire_receipts = sa.Table(
+    "jobsched_fire_receipts",
+    metadata,
+    sa.Column("fire_key", sa.String(200), primary_key=True),
+    sa.Column("run_id", sa.String(64), nullable=False),
+    sa.Column("table_name", sa.String(100), nullable=False),
+    sa.Column("rows_loaded", sa.Integer, nullable=False),
+    sa.Column("loaded_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+def fire_receipt(engine: sa.Engine, fire_key: str) -> sa.Row[Any] | None:
+    """The receipt of the fire's committed load, or None."""
+    ensure_table(engine, fire_receipts)
+    with engine.connect() as conn:
+        return conn.execute(sa.select(fire_receipts).where(fire_receipts.c.fire_key == fire_key)).first()
+
+
 def ensure_table(engine: sa.Engine, table: sa.Table) -> None:
     """Create the table if missing; safe when several processes race to create it."""
     marker = (engine.url.render_as_string(hide_password=True), table.name)
@@ -71,6 +91,8 @@ def replace_slice(
     """
     engine = ctx.warehouse
     ensure_table(engine, table)
+    if ctx.fire_key is not None:
+        ensure_table(engine, fire_receipts)
     rows = with_slice_columns(frame, ctx.job_key, ctx.business_date, ctx.run_id)
     written = 0
     with engine.begin() as conn:
@@ -83,6 +105,12 @@ def replace_slice(
                 ctx.on_chunk(written)
         if also is not None:
             also(conn)
+        if ctx.fire_key is not None:
+            conn.execute(fire_receipts.delete().where(fire_receipts.c.fire_key == ctx.fire_key))
+            receipt = {"fire_key": ctx.fire_key, "run_id": ctx.run_id, "table_name": table.name}
+            conn.execute(
+                fire_receipts.insert(), {**receipt, "rows_loaded": written, "loaded_at": datetime.now(UTC)}
+            )
     return written
 
 

@@ -23,6 +23,7 @@ from jobsched.adapters.base import Adapter, RunContext
 from jobsched.adapters.errors import AdapterConfigError, AdapterError, BatchRejected
 from jobsched.adapters.registry import all_adapters, validate_params
 from jobsched.adapters.runner import RunReport, run_adapter
+from jobsched.adapters.warehouse import fire_receipt
 from jobsched.defs import partitions
 from jobsched.defs.resources import JobschedDatabase, Warehouse
 from jobsched.tags import TAG_ADAPTER, TAG_BUSINESS_DATE, TAG_FIRE_TIME, TAG_JOB, TAG_SCHEDULE
@@ -314,8 +315,13 @@ def execute_adapter(
         log=context.log,
         fire_time=tags.get(TAG_FIRE_TIME),
         tags=dict(tags),
+        fire_key=fire_key(tags),
     )
     context.log.info(f"{adapter.key}: job {job_key}, business date {business_date.isoformat()}")
+    earlier = loaded_by_failed_parent(ctx, adapter, tags, context.instance)
+    if earlier is not None:
+        context.log.warning(f"{adapter.key}: {earlier.source}; not loading again")
+        return earlier
     try:
         return run_adapter(adapter, ctx, params)
     except AdapterError as exc:
@@ -324,6 +330,39 @@ def execute_adapter(
         if source:
             metadata["source"] = _safe(source)
         raise dg.Failure(description=str(exc), metadata=metadata, allow_retries=exc.retryable) from exc
+
+
+def fire_key(tags: Mapping[str, str]) -> str | None:
+    schedule, fire_time = tags.get(TAG_SCHEDULE), tags.get(TAG_FIRE_TIME)
+    return f"{schedule}:{fire_time}" if schedule and fire_time else None
+
+
+def loaded_by_failed_parent(
+    ctx: RunContext, adapter: Adapter, tags: Mapping[str, str], instance: dg.DagsterInstance
+) -> RunReport | None:
+    """A retry of a run that died after its load committed (worker killed before the run could succeed):
+    the fire's receipt says the slice is in, so the retry reports that load instead of executing twice.
+    A re-execution of a successful run (a deliberate reload from the UI) loads again."""
+    parent_id = tags.get("dagster/parent_run_id")
+    if ctx.fire_key is None or not parent_id:
+        return None
+    parent = instance.get_run_by_id(parent_id)
+    if parent is None or parent.status == dg.DagsterRunStatus.SUCCESS:
+        return None
+    receipt = fire_receipt(ctx.warehouse, ctx.fire_key)
+    if receipt is None:
+        return None
+    return RunReport(
+        adapter=adapter.key,
+        job_key=ctx.job_key,
+        business_date=ctx.business_date,
+        source=f"already loaded by run {receipt.run_id}",
+        rows_read=receipt.rows_loaded,
+        rows_loaded=receipt.rows_loaded,
+        table=receipt.table_name,
+        seconds=0.0,
+        extra={"loaded_by_run": receipt.run_id},
+    )
 
 
 def fire_guard(

@@ -161,3 +161,33 @@ def test_a_rejected_batch_fails_batch_valid_naming_column_row_and_value(
         r"column 'rate' row 1: value '-[0-9.]+' is not a valid number >= 0", check.description or ""
     )
     assert result.asset_materializations_for_node(op_name("fx_rates")) == []
+
+
+def test_a_retry_after_a_worker_died_past_the_commit_does_not_load_twice(
+    defs, instance, jobsched_db, warehouse
+) -> None:
+    """The load committed (with the fire's receipt), then the worker died before the run could succeed:
+    Dagster marks the run failed and retries it. The retry takes the fire over and finds the receipt, so the
+    fire is executed (and counted) once."""
+    fire = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+    with jobsched_db.begin() as conn:
+        claim_fire(conn, 4, "echo_r", Candidate(fire_at=fire, business_date=BD), fire)
+    tags = {
+        "jobsched/schedule": "4",
+        "jobsched/fire_time": fire.isoformat(),
+        "jobsched/business_date": "2026-11-20",
+    }
+    config = run_config("demo_echo", "echo_r", BD, {})
+    first = launch(defs, instance, config, tags)
+    assert first.success
+    instance.report_run_failed(
+        instance.get_run_by_id(first.run_id)
+    )  # as run monitoring does for a dead worker
+    retry_tags = {**tags, "dagster/parent_run_id": first.run_id, "dagster/root_run_id": first.run_id}
+    retry = launch(defs, instance, config, retry_tags)
+    assert retry.success
+    with warehouse.connect() as conn:
+        executions = conn.execute(sa.text("SELECT run_id FROM demo_echo_executions")).scalars().all()
+    assert executions == [first.run_id]
+    (materialization,) = retry.asset_materializations_for_node(NODE)
+    assert materialization.metadata["loaded_by_run"].value == first.run_id
