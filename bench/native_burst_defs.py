@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 
 from dagster import DefaultScheduleStatus, Definitions, ScheduleDefinition, job, op
 
-from jobsched.defs.jobs import build_assets, build_jobs, run_config
+from jobsched.defs.jobs import build_assets, build_checks, build_jobs, run_config
+from jobsched.defs.resources import build_resources
 
 
 @op
@@ -46,4 +47,10 @@ schedules = [
     for i in range(COUNT)
 ]
 
-defs = Definitions(assets=assets, jobs=jobs, schedules=schedules)
+defs = Definitions(
+    assets=assets,
+    asset_checks=build_checks() if assets else [],
+    jobs=jobs,
+    schedules=schedules,
+    resources=build_resources(),
+)
