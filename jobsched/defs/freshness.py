@@ -15,7 +15,7 @@ import dagster as dg
 
 from jobsched import adapters
 from jobsched.defs import partitions
-from jobsched.defs.jobs import DEADLINE_CHECK, asset_key
+from jobsched.defs.jobs import DEADLINE_CHECK, asset_key, deadline_metadata
 from jobsched.defs.resources import JobschedDatabase  # resolved at runtime: Dagster reads the annotation
 from jobsched.service.freshness import ERROR, NOT_DUE, DeadlineStatus, evaluate
 from jobsched.store.rows import utc_now
@@ -37,12 +37,7 @@ def check_evaluation(status: DeadlineStatus) -> dg.AssetCheckEvaluation | None:
         passed=status.passed,
         severity=dg.AssetCheckSeverity.ERROR,
         description=status.detail,
-        metadata={
-            "job_key": status.job_key,
-            "business_date": status.business_date.isoformat(),
-            "deadline": status.deadline.isoformat() if status.deadline else "",
-            "state": status.state,
-        },
+        metadata=deadline_metadata(status),
         partition=str(partitions.partition_key(status.job_key, status.business_date)),
     )
 

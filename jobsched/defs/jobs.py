@@ -254,13 +254,18 @@ def deadline_result(status: Any) -> dg.AssetCheckResult:
         check_name=DEADLINE_CHECK,
         passed=status.passed,
         description=status.detail,
-        metadata={
-            "job_key": status.job_key,
-            "business_date": status.business_date.isoformat(),
-            "deadline": status.deadline.isoformat() if status.deadline else "",
-            "state": status.state,
-        },
+        metadata=deadline_metadata(status),
     )
+
+
+def deadline_metadata(status: Any) -> dict[str, str]:
+    """What the deadline check reports, whether run as a check or recorded by the freshness sensor."""
+    return {
+        "job_key": status.job_key,
+        "business_date": status.business_date.isoformat(),
+        "deadline": status.deadline.isoformat() if status.deadline else "",
+        "state": status.state,
+    }
 
 
 def _now() -> datetime:

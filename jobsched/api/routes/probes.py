@@ -7,7 +7,7 @@ this very API). /metrics: Prometheus text format, computed from the database at 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -81,22 +81,18 @@ class SnapshotCollector(Collector):
         lag.add_metric(["max_start"], d.max_start_lag)
         yield lag
         yield _gauge("jobsched_quarantined_schedules", "schedule rows the engine cannot plan", d.quarantined)
-        days = GaugeMetricFamily(
+        yield _labeled_gauge(
             "jobsched_calendar_days_left",
             "days of calendar data left, per calendar in use",
-            labels=["calendar"],
+            "calendar",
+            d.calendar_days_left,
         )
-        for name, left in sorted(d.calendar_days_left.items()):
-            days.add_metric([name], left)
-        yield days
-        missed = GaugeMetricFamily(
+        yield _labeled_gauge(
             "jobsched_deadline_missed",
             "1 when the job definition's latest business date passed its deadline without a successful load",
-            labels=["job"],
+            "job",
+            d.deadline_missed,
         )
-        for job, value in sorted(d.deadline_missed.items()):
-            missed.add_metric([job], value)
-        yield missed
         if d.tick_age is not None:
             yield _gauge(
                 "jobsched_engine_tick_age_seconds", "seconds since the engine's last tick", d.tick_age
@@ -114,6 +110,16 @@ class SnapshotCollector(Collector):
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
     return GaugeMetricFamily(name, documentation, value=value)
+
+
+def _labeled_gauge(
+    name: str, documentation: str, label: str, values: Mapping[str, float]
+) -> GaugeMetricFamily:
+    """One series per key of `values`, in key order."""
+    gauge = GaugeMetricFamily(name, documentation, labels=[label])
+    for key, value in sorted(values.items()):
+        gauge.add_metric([key], value)
+    return gauge
 
 
 __all__ = ["router"]
