@@ -15,7 +15,6 @@ from typing import Any
 import dagster as dg
 import sqlalchemy as sa
 from dagster import AssetExecutionContext, OpExecutionContext
-from pydantic import Field
 from sqlalchemy.engine import make_url
 
 from jobsched import adapters, settings
@@ -25,6 +24,7 @@ from jobsched.adapters.registry import all_adapters, validate_params
 from jobsched.adapters.runner import RunReport, run_adapter
 from jobsched.adapters.warehouse import fire_receipt
 from jobsched.defs import partitions
+from jobsched.defs.config import AdapterRunConfig, config_params, run_config_class
 from jobsched.defs.resources import JobschedDatabase, Warehouse
 from jobsched.tags import TAG_ADAPTER, TAG_BUSINESS_DATE, TAG_FIRE_TIME, TAG_JOB, TAG_SCHEDULE
 
@@ -34,22 +34,6 @@ EXECUTION_TOKEN = uuid.uuid4().hex[:16]
 
 BATCH_CHECK = "batch_valid"
 DEADLINE_CHECK = "deadline_met"
-
-
-class AdapterRunConfig(dg.Config):
-    """The adapter step's run config (`ops: {<step>: {config: ...}}`); every field may be left out."""
-
-    job_key: str | None = Field(
-        default=None, description="Job definition key (default: the partition's job, else tag jobsched/job)"
-    )
-    business_date: str | None = Field(
-        default=None,
-        description="ISO date of the slice (default: the partition's date, else tag jobsched/business_date)",
-    )
-    params: dict[str, Any] | None = Field(
-        default=None,
-        description="Adapter parameters; when omitted they are read from the job-definition row.",
-    )
 
 
 def retry_policy() -> dg.RetryPolicy:
@@ -75,11 +59,16 @@ def asset_key(table_name: str) -> dg.AssetKey:
     return dg.AssetKey(["warehouse", table_name])
 
 
-def run_config(adapter_key: str, job_key: str, business_date: date, params: dict | None = None) -> dict:
-    """Run config for a RunRequest or `dagster job launch -j <adapter_key> --config-json ...`."""
+def run_config(
+    adapter_key: str, job_key: str, business_date: date, params: Mapping[str, Any] | None = None
+) -> dict:
+    """Run config for a RunRequest or `dagster job launch -j <adapter_key> --config-json ...`.
+
+    `params`, when given, are checked by the adapter's model (InvalidParams names each bad field) and
+    passed in the form its typed config takes (`config.config_params`); None leaves them to the row."""
     config: dict[str, Any] = {"job_key": job_key, "business_date": business_date.isoformat()}
     if params is not None:
-        config["params"] = params
+        config["params"] = config_params(adapter_key, params)
     return {"ops": {op_name(adapter_key): {"config": config}}}
 
 
@@ -162,6 +151,7 @@ def _asset_for(adapter: Adapter) -> dg.AssetsDefinition:
     table = adapter.table  # type: ignore[attr-defined]
     key = asset_key(table.name)
     parts = partitions.partitions_def(adapter.key)
+    config_class = run_config_class(adapter.key)  # the step's config schema: Dagster reads the annotation
 
     # a multi_asset of one asset, only for can_subset: it makes the check output optional, so a run the fire
     # guard stops (no work, no materialization) reports no check result rather than failing
@@ -192,7 +182,7 @@ def _asset_for(adapter: Adapter) -> dg.AssetsDefinition:
     )
     def _load(
         context: AssetExecutionContext,
-        config: AdapterRunConfig,
+        config: config_class,  # type: ignore[valid-type]
         jobsched_db: JobschedDatabase,
         warehouse: Warehouse,
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
@@ -275,10 +265,12 @@ def _now() -> datetime:
 
 
 def _op_for(adapter: Adapter) -> dg.OpDefinition:
+    config_class = run_config_class(adapter.key)  # the step's config schema: Dagster reads the annotation
+
     @dg.op(name=adapter.key, retry_policy=retry_policy(), out=dg.Out(dg.Nothing, is_required=False))
     def _run(
         context: OpExecutionContext,
-        config: AdapterRunConfig,
+        config: config_class,  # type: ignore[valid-type]
         jobsched_db: JobschedDatabase,
         warehouse: Warehouse,
     ) -> Iterator[dg.Output]:
@@ -304,9 +296,14 @@ def execute_adapter(
     if held_by is not None:
         context.log.warning(f"fire guard: {held_by}")
         return None
-    config = {k: v for k, v in run_config.model_dump().items() if v is not None}
+    given: dict[str, Any] = {
+        "job_key": run_config.job_key,
+        "business_date": run_config.business_date,
+        "params": run_config.params_dict(),
+    }
+    config = {k: v for k, v in given.items() if v is not None}
     part_job, part_date = partitions.from_tags(tags)
-    job_key = config.get("job_key") or part_job or tags.get(TAG_JOB) or adapter.key
+    job_key = run_config.job_key or part_job or tags.get(TAG_JOB) or adapter.key
     try:
         business_date = _business_date(config, tags, part_date)
         params = validate_params(adapter.key, _params(adapter.key, job_key, config, database))

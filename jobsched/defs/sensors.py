@@ -23,6 +23,7 @@ from dagster import (
 from sqlalchemy import Engine
 
 from jobsched import settings
+from jobsched.adapters.errors import AdapterConfigError
 from jobsched.defs import partitions
 from jobsched.defs.jobs import run_config
 from jobsched.defs.resources import JobschedDatabase  # resolved at runtime: Dagster reads the annotation
@@ -117,17 +118,25 @@ class InstanceRunLookup:
 
 
 def run_request(request: FireRequest) -> RunRequest:
-    """The fire's run, targeting its (business date, job) partition."""
+    """The fire's run, targeting its (business date, job) partition, with the row's params as typed config.
+
+    The engine requests fires only of job definitions whose params the adapter's model accepts (it
+    quarantines the others), and `run_config` passes them in the form the job's typed config takes, so
+    Dagster never refuses a RunRequest's config. Should the model refuse them all the same, the request
+    leaves them out: the step then reads the row and fails naming the field; the tick's other runs go on."""
     if request.business_date is None:
         raise ValueError(f"fire {request.run_key} has no business date")
     key = partitions.partition_key(request.job.job_key, request.business_date)
+    job = request.job
+    try:
+        config = run_config(job.adapter, job.job_key, request.business_date, job.params)
+    except AdapterConfigError:
+        config = run_config(job.adapter, job.job_key, request.business_date, None)
     return RunRequest(
         run_key=request.run_key,
         partition_key=key,
-        job_name=request.job.adapter,
-        run_config=run_config(
-            request.job.adapter, request.job.job_key, request.business_date, request.job.params
-        ),
+        job_name=job.adapter,
+        run_config=config,
         tags=request.tags() | {MAX_RUNTIME_TAG: str(max_runtime_seconds(request))},
     )
 

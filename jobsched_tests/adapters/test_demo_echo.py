@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime
 
 import dagster as dg
 import pytest
 import sqlalchemy as sa
 
+from jobsched.adapters import InvalidParams
 from jobsched.adapters.demo_echo import demo_echo_executions, demo_echo_log
 from jobsched.defs.jobs import op_name, run_config
 from jobsched.domain.model import Candidate
@@ -83,11 +85,28 @@ def test_params_come_from_the_job_definition_row_when_omitted(defs, instance, jo
 
 
 @pytest.mark.parametrize(
-    ("params", "expected"),
-    [({"message": 5}, "message=5"), ({"mesage": "typo"}, "mesage='typo': unknown parameter")],
+    ("params", "expected", "dagster_says"),
+    [
+        ({"message": 5}, "message=5", 'params:message. Value "5"'),
+        ({"mesage": "typo"}, "mesage='typo': unknown parameter", 'unexpected config entry "mesage"'),
+    ],
 )
-def test_bad_params_fail_without_retry_naming_field_and_value(defs, instance, params, expected) -> None:
-    result = _launch(defs, instance, params)
+def test_bad_params_fail_without_retry_naming_field_and_value(
+    defs, instance, jobsched_db, params, expected, dagster_says
+) -> None:
+    # in the run config: refused at launch, by the adapter's model (run_config) and by Dagster's typed config
+    with pytest.raises(InvalidParams, match=re.escape(expected)):
+        run_config("demo_echo", "echo_a", BD, params)
+    raw = {
+        "ops": {NODE: {"config": {"job_key": "echo_a", "business_date": BD.isoformat(), "params": params}}}
+    }
+    with pytest.raises(dg.DagsterInvalidConfigError, match=re.escape(dagster_says)):
+        defs.resolve_job_def("demo_echo").execute_in_process(run_config=raw, instance=instance)
+    # in the row (written by SQL): the step fails naming field and value, and is not retried
+    with jobsched_db.begin() as conn:
+        row = {"job_key": "echo_a", "adapter": "demo_echo", "params": json.dumps(params)}
+        conn.execute(sa.insert(job_definitions).values(**row))
+    result = _launch(defs, instance, None)
     assert not result.success
     failure = result.failure_data_for_node(NODE)
     assert expected in failure.error.message

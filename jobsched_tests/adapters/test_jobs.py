@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from jobsched.adapters import all_adapters
+from jobsched.adapters.seed_examples import EXAMPLE_JOB_DEFINITIONS
 from jobsched.defs import partitions
 from jobsched.defs.jobs import BATCH_CHECK, asset_key, build_assets, build_jobs, op_name, run_config
 from jobsched.domain.model import Candidate
@@ -42,14 +43,17 @@ def test_assets_show_source_lineage() -> None:
     assert deps == {"internal_trades", "broker_trade_files"}
 
 
-@pytest.mark.parametrize("params", [None, {"url": "http://127.0.0.1:1/x.csv"}])
-def test_run_config_is_valid_for_every_job(defs: dg.Definitions, params: dict | None) -> None:
+@pytest.mark.parametrize("with_params", [False, True])
+def test_run_config_is_valid_for_every_job(defs: dg.Definitions, with_params: bool) -> None:
+    examples = {job["adapter"]: job["params"] for job in reversed(EXAMPLE_JOB_DEFINITIONS)}
     for key in all_adapters():
+        params = examples[key] if with_params else None
         config = run_config(key, f"{key}_job", BD, params)
         assert config["ops"][op_name(key)]["config"]["business_date"] == "2026-11-20"
-        assert ("params" in config["ops"][op_name(key)]["config"]) == (params is not None)
+        assert ("params" in config["ops"][op_name(key)]["config"]) == with_params
         assert dg.validate_run_config(defs.resolve_job_def(key), config)
-    json.dumps(run_config("eod_prices", "x", BD, {"series": ["EQ"]}))  # usable with --config-json
+    params = {"url": "http://h/{date:%Y}", "series": ("EQ",)}
+    json.dumps(run_config("eod_prices", "x", BD, params))  # usable with --config-json
 
 
 def launch(defs: dg.Definitions, instance: dg.DagsterInstance, config: dict, tags: dict | None = None):

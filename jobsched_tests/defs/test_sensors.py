@@ -48,7 +48,11 @@ def instance() -> Iterator[DagsterInstance]:
 
 
 def add_due_schedule(
-    engine: sa.Engine, name: str = "hourly-at-this-minute", watermark: datetime | None = None, **columns: str
+    engine: sa.Engine,
+    name: str = "hourly-at-this-minute",
+    watermark: datetime | None = None,
+    job_key: str = "demo_echo",
+    **columns: str,
 ) -> int:
     minute = utc_now().replace(second=0, microsecond=0)
     # fires at this minute of every hour: due now, and no second fire appears while the test runs
@@ -57,9 +61,9 @@ def add_due_schedule(
         conn.execute(
             sa.text(
                 f"INSERT INTO schedules (name, job_key, {', '.join(values)}) "
-                f"VALUES (:name, 'demo_echo', {', '.join(':' + c for c in values)})"
+                f"VALUES (:name, :job_key, {', '.join(':' + c for c in values)})"
             ),
-            {"name": name, **values},
+            {"name": name, "job_key": job_key, **values},
         )
         schedule_id = conn.execute(
             sa.text("SELECT id FROM schedules WHERE name = :n"), {"n": name}
