@@ -36,6 +36,9 @@ class RunContext:
     chunk_rows: int = 100_000
     #: called inside the load transaction with the number of rows written so far (progress, tests).
     on_chunk: Callable[[int], None] | None = None
+    #: jobsched's own database (job definitions, fire ledger), as the run's `jobsched_db` resource gives it;
+    #: only for adapters that maintain jobsched itself (housekeeping). None outside a Dagster run.
+    jobsched_db: sa.Engine | None = None
 
 
 @dataclass

@@ -5,7 +5,9 @@
   instrument file) whose business date is more than `snapshot_days` before it.
 
 Deletes go in batches of `batch_rows`, each its own short transaction, so a purge never holds long locks or
-one huge transaction. What each run purged is written to `housekeeping_log` (one row per target).
+one huge transaction. What each run purged is written to `housekeeping_log` (one row per target). The
+ledger is reached through `RunContext.jobsched_db` (the run's `jobsched_db` resource): the adapter opens no
+connection of its own to jobsched's database.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ import sqlalchemy as sa
 from pydantic import Field, field_validator
 
 from jobsched.adapters.base import AdapterParams, BaseAdapter, RunContext, SourceBatch
+from jobsched.adapters.errors import AdapterError
 from jobsched.adapters.registry import register
 from jobsched.adapters.warehouse import lock_slice, metadata, slice_table
-from jobsched.store.db import engine_for
 from jobsched.store.retention import Purged, purge_ledger
 
 housekeeping_log = slice_table(
@@ -69,7 +71,11 @@ class Housekeeping(BaseAdapter):
 
         ledger_cutoff = ctx.business_date - timedelta(days=params.ledger_days)
         before = datetime(ledger_cutoff.year, ledger_cutoff.month, ledger_cutoff.day, tzinfo=UTC)
-        results = {"fire_ledger": (ledger_cutoff, purge_ledger(engine_for(), before, params.batch_rows))}
+        if ctx.jobsched_db is None:
+            raise AdapterError(
+                "housekeeping: the run context has no jobsched database (RunContext.jobsched_db)"
+            )
+        results = {"fire_ledger": (ledger_cutoff, purge_ledger(ctx.jobsched_db, before, params.batch_rows))}
         snapshot_cutoff = ctx.business_date - timedelta(days=params.snapshot_days)
         for name in params.snapshot_tables:
             purged = purge_snapshots(ctx.warehouse, metadata.tables[name], snapshot_cutoff, params.batch_rows)

@@ -318,6 +318,7 @@ def execute_adapter(
         fire_time=tags.get(TAG_FIRE_TIME),
         tags=dict(tags),
         fire_key=fire_key(tags),
+        jobsched_db=database,
     )
     context.log.info(f"{adapter.key}: job {job_key}, business date {business_date.isoformat()}")
     earlier = loaded_by_failed_parent(ctx, adapter, tags, context.instance)

@@ -32,7 +32,6 @@ from jobsched.domain.model import FireStatus
 from jobsched.engine import DEFAULT_LEASE, FireRequest, TickResult, tick
 from jobsched.outage import OUTAGE
 from jobsched.store import ledger
-from jobsched.store.db import engine_for
 from jobsched.store.transient import is_transient
 from jobsched.tags import TAG_FIRE_TIME, TAG_JOB, TAG_SCHEDULE
 from jobsched.utc import utc_now
@@ -267,7 +266,7 @@ def _outcome_sensor(status: DagsterRunStatus, fire_status: FireStatus) -> Sensor
         default_status=DefaultSensorStatus.RUNNING,
         description=f"Writes '{fire_status.value}' and the run id back to the fire ledger.",
     )
-    def _sensor(context: RunStatusSensorContext) -> None:
+    def _sensor(context: RunStatusSensorContext, jobsched_db: JobschedDatabase) -> None:
         run = context.instance.get_run_by_id(context.dagster_run.run_id) or context.dagster_run
         tags = run.tags
         if TAG_SCHEDULE not in tags or TAG_FIRE_TIME not in tags:
@@ -277,7 +276,8 @@ def _outcome_sensor(status: DagsterRunStatus, fire_status: FireStatus) -> Sensor
             run, fire_status, context.dagster_event.message if context.dagster_event else None
         )
         schedule_id, parent = int(tags[TAG_SCHEDULE]), tags.get("dagster/parent_run_id")
-        ledger.record_outcome(engine_for(), schedule_id, fire_at, run.run_id, fire_status, detail, parent)
+        engine = jobsched_db.engine()
+        ledger.record_outcome(engine, schedule_id, fire_at, run.run_id, fire_status, detail, parent)
 
     return _sensor
 

@@ -4,17 +4,22 @@ that is still waiting or running, and reports what it did; on SQLite and Postgre
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+import dagster as dg
 import pytest
 import sqlalchemy as sa
 
 from jobsched.adapters import InvalidParams, get_adapter, validate_params
 from jobsched.adapters.base import RunContext
+from jobsched.adapters.errors import AdapterError
 from jobsched.adapters.housekeeping import housekeeping_log
 from jobsched.adapters.instrument_master import instruments
 from jobsched.adapters.runner import run_adapter
 from jobsched.adapters.seed_examples import EXAMPLE_JOB_DEFINITIONS, EXAMPLE_SCHEDULES
 from jobsched.adapters.warehouse import ensure_table
+from jobsched.defs.jobs import build_assets, build_jobs, run_config
+from jobsched.defs.resources import JobschedDatabase, Warehouse
 from jobsched.store.db import engine_for
 from jobsched.store.schema import fire_ledger
 
@@ -67,7 +72,14 @@ def add_snapshot(engine: sa.Engine, job_key: str, business_date: date) -> None:
 
 def run(engine: sa.Engine, **params: object):  # type: ignore[no-untyped-def]
     adapter = get_adapter("housekeeping")
-    ctx = RunContext(job_key="housekeeping", business_date=BD, run_id="hk-1", warehouse=engine, log=Log())
+    ctx = RunContext(
+        job_key="housekeeping",
+        business_date=BD,
+        run_id="hk-1",
+        warehouse=engine,
+        log=Log(),
+        jobsched_db=engine,
+    )
     return run_adapter(adapter, ctx, validate_params("housekeeping", params)), ctx.log
 
 
@@ -76,10 +88,7 @@ def scalar(engine: sa.Engine, sql: str) -> object:
         return conn.execute(sa.text(sql)).scalar_one()
 
 
-def test_purges_old_finished_fires_and_snapshots_in_batches(
-    db_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("JOBSCHED_DATABASE_URL", db_url)
+def test_purges_old_finished_fires_and_snapshots_in_batches(db_url: str) -> None:
     engine = engine_for(db_url)
     midnight = datetime(BD.year, BD.month, BD.day, tzinfo=UTC)
     with engine.begin() as conn:
@@ -120,12 +129,38 @@ def test_purges_old_finished_fires_and_snapshots_in_batches(
     assert purged == 0 and again.rows_loaded == 2  # the same slice, replaced: nothing left to purge
 
 
-def test_a_snapshot_table_never_created_is_nothing_to_purge(
-    db_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("JOBSCHED_DATABASE_URL", db_url)
+def test_a_snapshot_table_never_created_is_nothing_to_purge(db_url: str) -> None:
     report, _ = run(engine_for(db_url), snapshot_tables=["instruments"])
     assert report.rows_loaded == 2
+
+
+def test_the_ledger_purged_is_the_runs_jobsched_database_not_one_of_its_own(
+    instance: dg.DagsterInstance,
+    jobsched_db: sa.Engine,
+    warehouse: sa.Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Through Dagster: the step hands the adapter the `jobsched_db` resource's engine (RunContext), and the
+    adapter opens no connection of its own (the settings here name another, empty database)."""
+    midnight = datetime(BD.year, BD.month, BD.day, tzinfo=UTC)
+    with jobsched_db.begin() as conn:
+        add_fire(conn, 1, midnight - timedelta(days=30), "success")
+        add_fire(conn, 1, midnight - timedelta(days=1), "success")
+    monkeypatch.setenv("JOBSCHED_DATABASE_URL", f"sqlite:///{tmp_path / 'elsewhere.db'}")
+    resources = {"jobsched_db": JobschedDatabase(url=str(jobsched_db.url)), "warehouse": Warehouse()}
+    defs = dg.Definitions(assets=build_assets(), jobs=build_jobs(), resources=resources)
+    config = run_config("housekeeping", "housekeeping", BD, {"ledger_days": 10, "snapshot_tables": []})
+    result = defs.resolve_job_def("housekeeping").execute_in_process(run_config=config, instance=instance)
+    assert result.success
+    assert scalar(jobsched_db, "SELECT count(*) FROM fire_ledger") == 1
+
+
+def test_without_the_runs_jobsched_database_it_fails_saying_so(sqlite_url: str) -> None:
+    engine = engine_for(sqlite_url)
+    ctx = RunContext(job_key="housekeeping", business_date=BD, run_id="hk-1", warehouse=engine, log=Log())
+    with pytest.raises(AdapterError, match="no jobsched database"):
+        run_adapter(get_adapter("housekeeping"), ctx, validate_params("housekeeping", {}))
 
 
 def test_bad_params_name_field_and_value() -> None:

@@ -20,7 +20,7 @@ from dagster import (
 )
 
 from jobsched.defs.definitions import defs
-from jobsched.defs.resources import build_resources
+from jobsched.defs.resources import JobschedDatabase, build_resources
 from jobsched.domain.model import Candidate, Trigger
 from jobsched.store import ledger
 from jobsched.store.db import engine_for
@@ -152,8 +152,34 @@ def test_outcome_sensor_writes_success_back_to_the_ledger(jobsched_db: sa.Engine
         dagster_instance=instance,
         dagster_run=instance.get_run_by_id(run.run_id),
         dagster_event=record.event_log_entry.dagster_event,
+        resources=build_resources(),
     )
     sensor(context)
+    with jobsched_db.connect() as conn:
+        (entry,) = ledger.entries(conn)
+    assert (entry.status, entry.run_id) == ("success", run.run_id)
+
+
+def test_outcome_sensor_writes_to_the_database_of_its_jobsched_db_resource(
+    jobsched_db: sa.Engine, instance, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_due_schedule(jobsched_db)
+    (request,) = evaluate(instance).run_requests  # type: ignore[union-attr]
+    run = defs.get_job_def("demo_echo").execute_in_process(
+        instance=instance, run_config=request.run_config, tags=request.tags
+    )
+    (record,) = instance.get_records_for_run(run.run_id, of_type=DagsterEventType.RUN_SUCCESS).records
+    # the settings now name another database: the sensor must still write where its resource points
+    monkeypatch.setenv("JOBSCHED_DATABASE_URL", f"sqlite:///{tmp_path / 'elsewhere.db'}")
+    database_url = str(jobsched_db.url)
+    context = build_run_status_sensor_context(
+        sensor_name="jobsched_outcome_success",
+        dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(run.run_id),
+        dagster_event=record.event_log_entry.dagster_event,
+        resources={"jobsched_db": JobschedDatabase(url=database_url)},
+    )
+    defs.get_sensor_def("jobsched_outcome_success")(context)
     with jobsched_db.connect() as conn:
         (entry,) = ledger.entries(conn)
     assert (entry.status, entry.run_id) == ("success", run.run_id)
