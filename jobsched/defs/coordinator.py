@@ -6,6 +6,10 @@ launchpad): Dagster run tags cannot depend on run config, and the per-job limit 
 gets it from its config's `job_key`, plus `jobsched/trigger=manual` (and `jobsched/business_date`). A
 job_key with no job-definition row (and no `params` in the config), or whose row uses another adapter, fails
 the run at once with a message naming it, instead of running the adapter on its defaults.
+
+It reads jobsched's database from the settings (`settings.database_url()`), not from the `jobsched_db`
+resource: a run coordinator is built from `dagster.yaml` inside the daemon or webserver process, outside any
+run and any code location, so Dagster gives it no resources.
 """
 
 from __future__ import annotations
