@@ -1,4 +1,5 @@
-"""The single Dagster Definitions: one job per registered adapter, the engine and outcome sensors."""
+"""The single Dagster Definitions: per registered adapter an asset and a job, the asset checks, the engine,
+outcome and freshness sensors, and the resources."""
 
 from __future__ import annotations
 
