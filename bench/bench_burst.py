@@ -35,6 +35,8 @@ from pathlib import Path
 import sqlalchemy as sa
 import yaml
 
+from jobsched.defs.pgstorage import storage_config
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PG_ADMIN_URL = os.environ.get(
@@ -42,9 +44,10 @@ PG_ADMIN_URL = os.environ.get(
 )
 
 
-def instance_yaml(dagster_url: str) -> str:
+def instance_yaml(dagster_url: str, storage: str) -> str:
     config = yaml.safe_load((REPO / "deploy" / "dagster.yaml").read_text())
-    config["storage"] = {"postgres": {"postgres_url": dagster_url}}
+    pooled = storage_config(dagster_url)
+    config["storage"] = pooled if storage == "pooled" else {"postgres": {"postgres_url": dagster_url}}
     config["run_coordinator"]["config"]["max_concurrent_runs"] = 0  # hold every run in the queue
     return yaml.safe_dump(config)
 
@@ -169,6 +172,13 @@ def main() -> None:
         default="jobsched",
         help="what the native schedules run: jobsched's demo_echo job (the same runs) or a one-op job",
     )
+    parser.add_argument(
+        "--storage",
+        choices=["pooled", "stock"],
+        default="pooled",
+        help="Dagster's storage for both sides: deploy/dagster.yaml's pooled Postgres storage, or stock "
+        "`storage: postgres` (a new connection per call)",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="jobsched-burst-"))
     home = work / "dagster_home"
@@ -182,7 +192,7 @@ def main() -> None:
     results = []
     try:
         dagster_url = f"{base}/{names['dagster']}".replace("postgresql+psycopg2", "postgresql")
-        (home / "dagster.yaml").write_text(instance_yaml(dagster_url))
+        (home / "dagster.yaml").write_text(instance_yaml(dagster_url, args.storage))
         env = dict(
             os.environ,
             DAGSTER_HOME=str(home),
@@ -214,7 +224,7 @@ def main() -> None:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     print(f"\n{args.fires} fires due at one instant, Postgres instance, runs held in the queue")
-    print(f"native schedules run: {args.native_job} job")
+    print(f"native schedules run: {args.native_job} job; Dagster storage: {args.storage} (both sides)")
     print(f"{'side':<10} {'runs':>5} {'first run':>10} {'last run':>10} {'runs/s':>7}  load avg at due")
     for r in results:
         if not r["runs"]:
@@ -249,6 +259,7 @@ def main() -> None:
         "measured_at": datetime.now(UTC).isoformat(),
         "fires": args.fires,
         "native_job": args.native_job,
+        "storage": args.storage,
         "sides": results,
     }
     (out / "burst.json").write_text(json.dumps(measured, indent=2))

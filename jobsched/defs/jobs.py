@@ -321,7 +321,7 @@ def execute_adapter(
         jobsched_db=database,
     )
     context.log.info(f"{adapter.key}: job {job_key}, business date {business_date.isoformat()}")
-    earlier = loaded_by_failed_parent(ctx, adapter, tags, context.instance)
+    earlier = loaded_by_failed_run(ctx, adapter, context.instance)
     if earlier is not None:
         context.log.warning(f"{adapter.key}: {earlier.source}; not loading again")
         return earlier
@@ -340,20 +340,18 @@ def fire_key(tags: Mapping[str, str]) -> str | None:
     return f"{schedule}:{fire_time}" if schedule and fire_time else None
 
 
-def loaded_by_failed_parent(
-    ctx: RunContext, adapter: Adapter, tags: Mapping[str, str], instance: dg.DagsterInstance
-) -> RunReport | None:
-    """A retry of a run that died after its load committed (worker killed before the run could succeed):
-    the fire's receipt says the slice is in, so the retry reports that load instead of executing twice.
-    A re-execution of a successful run (a deliberate reload from the UI) loads again."""
-    parent_id = tags.get("dagster/parent_run_id")
-    if ctx.fire_key is None or not parent_id:
-        return None
-    parent = instance.get_run_by_id(parent_id)
-    if parent is None or parent.status == dg.DagsterRunStatus.SUCCESS:
+def loaded_by_failed_run(ctx: RunContext, adapter: Adapter, instance: dg.DagsterInstance) -> RunReport | None:
+    """The fire's load already committed in a run that then died before it could succeed (worker killed
+    past the commit): the fire's receipt says the slice is in, so this run (Dagster's retry of that run, or
+    jobsched's re-run of the fire under a new run_key) reports that load instead of executing twice. A
+    receipt of a run that succeeded means this is a deliberate reload (a re-execution from the UI): load."""
+    if ctx.fire_key is None:
         return None
     receipt = fire_receipt(ctx.warehouse, ctx.fire_key)
-    if receipt is None:
+    if receipt is None or receipt.run_id == ctx.run_id:
+        return None
+    loader = instance.get_run_by_id(receipt.run_id)
+    if loader is None or loader.status == dg.DagsterRunStatus.SUCCESS:
         return None
     return RunReport(
         adapter=adapter.key,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 import pytest
@@ -14,9 +14,10 @@ from jobsched.adapters import all_adapters
 from jobsched.adapters.seed_examples import EXAMPLE_JOB_DEFINITIONS
 from jobsched.defs import partitions
 from jobsched.defs.jobs import BATCH_CHECK, asset_key, build_assets, build_jobs, op_name, run_config
-from jobsched.domain.model import Candidate
+from jobsched.domain.model import Candidate, FireStatus
+from jobsched.engine import MAX_ATTEMPTS
 from jobsched.samples.payloads import ecb_daily_xml
-from jobsched.store.ledger import claim_fire
+from jobsched.store.ledger import claim_fire, record_outcome, reopen_for_rerun, rerun_candidates
 from jobsched.store.schema import job_definitions
 
 BD = date(2026, 11, 20)
@@ -195,3 +196,54 @@ def test_a_retry_after_a_worker_died_past_the_commit_does_not_load_twice(
     assert executions == [first.run_id]
     (materialization,) = retry.asset_materializations_for_node(NODE)
     assert materialization.metadata["loaded_by_run"].value == first.run_id
+
+
+def test_a_jobsched_rerun_after_a_worker_died_past_the_commit_does_not_load_twice(
+    defs, instance, jobsched_db, warehouse
+) -> None:
+    """As above, but Dagster's run retry gave up (code location unreachable at that moment), so the engine
+    re-runs the fire under a new run_key, without a parent run: the receipt still stops a second load."""
+    fire = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+    with jobsched_db.begin() as conn:
+        claim_fire(conn, 5, "echo_j", Candidate(fire_at=fire, business_date=BD), fire)
+    tags = {
+        "jobsched/schedule": "5",
+        "jobsched/fire_time": fire.isoformat(),
+        "jobsched/business_date": "2026-11-20",
+    }
+    config = run_config("demo_echo", "echo_j", BD, {})
+    first = launch(defs, instance, config, tags)
+    assert first.success
+    instance.report_run_failed(instance.get_run_by_id(first.run_id))  # as run monitoring does
+    record_outcome(jobsched_db, 5, fire, first.run_id, FireStatus.FAILURE, "worker died; not re-run")
+    later = fire + timedelta(minutes=5)
+    with jobsched_db.begin() as conn:
+        (entry,) = rerun_candidates(conn, later, MAX_ATTEMPTS)
+        assert reopen_for_rerun(conn, entry, later)
+    rerun = launch(defs, instance, config, tags)
+    assert rerun.success
+    with warehouse.connect() as conn:
+        executions = conn.execute(sa.text("SELECT run_id FROM demo_echo_executions")).scalars().all()
+    assert executions == [first.run_id]
+    (materialization,) = rerun.asset_materializations_for_node(NODE)
+    assert materialization.metadata["loaded_by_run"].value == first.run_id
+
+
+def test_a_reexecution_of_a_successful_run_loads_again(defs, instance, jobsched_db, warehouse) -> None:
+    """A receipt of a run that succeeded: re-executing it (a deliberate reload from the UI) loads."""
+    fire = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
+    with jobsched_db.begin() as conn:
+        claim_fire(conn, 6, "echo_s", Candidate(fire_at=fire, business_date=BD), fire)
+    tags = {
+        "jobsched/schedule": "6",
+        "jobsched/fire_time": fire.isoformat(),
+        "jobsched/business_date": "2026-11-20",
+    }
+    config = run_config("demo_echo", "echo_s", BD, {})
+    first = launch(defs, instance, config, tags)
+    assert first.success
+    again = launch(defs, instance, config, {**tags, "dagster/parent_run_id": first.run_id})
+    assert again.success
+    with warehouse.connect() as conn:
+        executions = conn.execute(sa.text("SELECT run_id FROM demo_echo_executions")).scalars().all()
+    assert sorted(executions) == sorted([first.run_id, again.run_id])

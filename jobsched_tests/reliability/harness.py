@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
+from jobsched.defs.pgstorage import storage_config
 from jobsched.store.db import engine_for
 from jobsched_tests.processes import stop_group
 
@@ -24,10 +25,10 @@ BIN = Path(sys.executable).parent
 
 
 def write_dagster_home(home: Path, dagster_db_url: str, overrides: dict[str, dict] | None = None) -> None:
-    """The repo's dagster.yaml with Dagster's own storage moved to Postgres, as deploy/ does; `overrides`
-    update sections (e.g. shorter run-monitoring intervals so a trial sees a dead worker sooner)."""
+    """The repo's dagster.yaml with Dagster's own storage moved to Postgres (pooled, as deploy/ has it);
+    `overrides` update sections (e.g. shorter run-monitoring intervals: a trial sees a dead worker sooner)."""
     config = yaml.safe_load((REPO / "dagster.yaml").read_text())
-    config["storage"] = {"postgres": {"postgres_url": dagster_db_url}}
+    config["storage"] = storage_config(dagster_db_url)
     for section, values in (overrides or {}).items():
         config[section] = {**config.get(section, {}), **values}
     home.mkdir(parents=True, exist_ok=True)

@@ -57,7 +57,9 @@ def test_kill_points_after_fire_instants_lose_and_double_no_fire(deployment: Dep
 def _dagster_url(d: Deployment) -> str:
     import yaml
 
-    return yaml.safe_load((d.home / "dagster.yaml").read_text())["storage"]["postgres"]["postgres_url"]
+    return yaml.safe_load((d.home / "dagster.yaml").read_text())["storage"]["custom"]["config"][
+        "postgres_url"
+    ]
 
 
 def test_database_away_60s_across_a_fire_instant_loses_no_fire(tmp_path) -> None:  # type: ignore[no-untyped-def]
