@@ -54,7 +54,7 @@ test: install system-deps postgres
 	$(BIN)/ruff check jobsched jobsched_tests bench
 	$(BIN)/ruff format --check jobsched jobsched_tests bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -p no:cacheprovider --cov=jobsched --cov-report=term $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:cacheprovider --durations=15 --cov=jobsched --cov-report=term $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check jobsched jobsched_tests bench
