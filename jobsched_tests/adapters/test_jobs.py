@@ -168,6 +168,28 @@ def test_a_rejected_batch_fails_batch_valid_naming_column_row_and_value(
     assert result.asset_materializations_for_node(op_name("fx_rates")) == []
 
 
+def _first_run_of_a_fire(
+    defs, instance, jobsched_db, schedule_id: int, job_key: str, fire: datetime
+) -> tuple[dg.ExecuteInProcessResult, dict[str, str], dict]:
+    """A claimed fire of demo_echo and its first run, which loads (and writes the fire's receipt)."""
+    with jobsched_db.begin() as conn:
+        claim_fire(conn, schedule_id, job_key, Candidate(fire_at=fire, business_date=BD), fire)
+    tags = {
+        "jobsched/schedule": str(schedule_id),
+        "jobsched/fire_time": fire.isoformat(),
+        "jobsched/business_date": BD.isoformat(),
+    }
+    config = run_config("demo_echo", job_key, BD, {})
+    first = launch(defs, instance, config, tags)
+    assert first.success
+    return first, tags, config
+
+
+def _executions(warehouse: sa.Engine) -> list[str]:
+    with warehouse.connect() as conn:
+        return list(conn.execute(sa.text("SELECT run_id FROM demo_echo_executions")).scalars().all())
+
+
 def test_a_retry_after_a_worker_died_past_the_commit_does_not_load_twice(
     defs, instance, jobsched_db, warehouse
 ) -> None:
@@ -175,25 +197,12 @@ def test_a_retry_after_a_worker_died_past_the_commit_does_not_load_twice(
     Dagster marks the run failed and retries it. The retry takes the fire over and finds the receipt, so the
     fire is executed (and counted) once."""
     fire = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
-    with jobsched_db.begin() as conn:
-        claim_fire(conn, 4, "echo_r", Candidate(fire_at=fire, business_date=BD), fire)
-    tags = {
-        "jobsched/schedule": "4",
-        "jobsched/fire_time": fire.isoformat(),
-        "jobsched/business_date": "2026-11-20",
-    }
-    config = run_config("demo_echo", "echo_r", BD, {})
-    first = launch(defs, instance, config, tags)
-    assert first.success
-    instance.report_run_failed(
-        instance.get_run_by_id(first.run_id)
-    )  # as run monitoring does for a dead worker
+    first, tags, config = _first_run_of_a_fire(defs, instance, jobsched_db, 4, "echo_r", fire)
+    instance.report_run_failed(instance.get_run_by_id(first.run_id))  # as run monitoring does
     retry_tags = {**tags, "dagster/parent_run_id": first.run_id, "dagster/root_run_id": first.run_id}
     retry = launch(defs, instance, config, retry_tags)
     assert retry.success
-    with warehouse.connect() as conn:
-        executions = conn.execute(sa.text("SELECT run_id FROM demo_echo_executions")).scalars().all()
-    assert executions == [first.run_id]
+    assert _executions(warehouse) == [first.run_id]
     (materialization,) = retry.asset_materializations_for_node(NODE)
     assert materialization.metadata["loaded_by_run"].value == first.run_id
 
@@ -204,16 +213,7 @@ def test_a_jobsched_rerun_after_a_worker_died_past_the_commit_does_not_load_twic
     """As above, but Dagster's run retry gave up (code location unreachable at that moment), so the engine
     re-runs the fire under a new run_key, without a parent run: the receipt still stops a second load."""
     fire = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
-    with jobsched_db.begin() as conn:
-        claim_fire(conn, 5, "echo_j", Candidate(fire_at=fire, business_date=BD), fire)
-    tags = {
-        "jobsched/schedule": "5",
-        "jobsched/fire_time": fire.isoformat(),
-        "jobsched/business_date": "2026-11-20",
-    }
-    config = run_config("demo_echo", "echo_j", BD, {})
-    first = launch(defs, instance, config, tags)
-    assert first.success
+    first, tags, config = _first_run_of_a_fire(defs, instance, jobsched_db, 5, "echo_j", fire)
     instance.report_run_failed(instance.get_run_by_id(first.run_id))  # as run monitoring does
     record_outcome(jobsched_db, 5, fire, first.run_id, FireStatus.FAILURE, "worker died; not re-run")
     later = fire + timedelta(minutes=5)
@@ -222,9 +222,7 @@ def test_a_jobsched_rerun_after_a_worker_died_past_the_commit_does_not_load_twic
         assert reopen_for_rerun(conn, entry, later)
     rerun = launch(defs, instance, config, tags)
     assert rerun.success
-    with warehouse.connect() as conn:
-        executions = conn.execute(sa.text("SELECT run_id FROM demo_echo_executions")).scalars().all()
-    assert executions == [first.run_id]
+    assert _executions(warehouse) == [first.run_id]
     (materialization,) = rerun.asset_materializations_for_node(NODE)
     assert materialization.metadata["loaded_by_run"].value == first.run_id
 
@@ -232,18 +230,7 @@ def test_a_jobsched_rerun_after_a_worker_died_past_the_commit_does_not_load_twic
 def test_a_reexecution_of_a_successful_run_loads_again(defs, instance, jobsched_db, warehouse) -> None:
     """A receipt of a run that succeeded: re-executing it (a deliberate reload from the UI) loads."""
     fire = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
-    with jobsched_db.begin() as conn:
-        claim_fire(conn, 6, "echo_s", Candidate(fire_at=fire, business_date=BD), fire)
-    tags = {
-        "jobsched/schedule": "6",
-        "jobsched/fire_time": fire.isoformat(),
-        "jobsched/business_date": "2026-11-20",
-    }
-    config = run_config("demo_echo", "echo_s", BD, {})
-    first = launch(defs, instance, config, tags)
-    assert first.success
+    first, tags, config = _first_run_of_a_fire(defs, instance, jobsched_db, 6, "echo_s", fire)
     again = launch(defs, instance, config, {**tags, "dagster/parent_run_id": first.run_id})
     assert again.success
-    with warehouse.connect() as conn:
-        executions = conn.execute(sa.text("SELECT run_id FROM demo_echo_executions")).scalars().all()
-    assert sorted(executions) == sorted([first.run_id, again.run_id])
+    assert sorted(_executions(warehouse)) == sorted([first.run_id, again.run_id])
