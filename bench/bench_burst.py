@@ -152,6 +152,8 @@ def run_side(
 
 
 def main() -> None:
+    # a `kill` of the bench stops its daemon too: SIGTERM becomes SystemExit, so the `finally` blocks run
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fires", type=int, default=1000)
     parser.add_argument("--sides", default="jobsched,native")

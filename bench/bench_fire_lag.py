@@ -48,6 +48,8 @@ def summarize(name: str, lags: list[float]) -> dict:
 
 
 def main() -> None:
+    # a `kill` of the bench stops its daemon too: SIGTERM becomes SystemExit, so the `finally` blocks run
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser()
     parser.add_argument("--fires", type=int, default=30)
     parser.add_argument("--idle", type=int, default=0, help="idle schedule rows beside the measured one")
