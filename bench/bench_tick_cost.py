@@ -8,7 +8,8 @@ Each (code, backend, size) runs in fresh processes: one fills a fresh database (
 XTKS and no calendar, none due for hours), a second one runs the first tick (plans every row, as after a
 deploy) and then the measured tick 5 s later with nothing due. The baseline is the same measurement on
 another checkout's code (e.g. main before issue 9), in the same run. `--ledger-rows` adds that many fire
-ledger rows first and also times one schedule's latest 50 fires through the service layer. Prints a table
+ledger rows first and also times one schedule's latest 50 fires through the service layer and through the
+HTTP API (`GET /schedules/1/fires?limit=50`, in-process client). Prints a table
 and JSON lines; not a pass/fail test (goal: 100,000 schedules <= 1 s CPU and <= 500 MB RSS, flat in size).
 """
 
@@ -111,6 +112,16 @@ if ledger_rows:
         for _ in range(20):
             ledger.entries(conn, schedule_id=1, limit=50)
         out["latest50_ms"] = round((time.perf_counter() - started) / 20 * 1000, 2)
+    # the same page through the HTTP API (in-process ASGI client: routing, validation, JSON included)
+    from fastapi.testclient import TestClient
+    from jobsched.api.app import create_app
+    from jobsched.api.auth import AuthSettings
+    client = TestClient(create_app(url, auth=AuthSettings(token=None, open_reads=True)))
+    assert len(client.get("/schedules/1/fires?limit=50").json()["items"]) == 50
+    started = time.perf_counter()
+    for _ in range(20):
+        assert client.get("/schedules/1/fires?limit=50").status_code == 200
+    out["api_latest50_ms"] = round((time.perf_counter() - started) / 20 * 1000, 2)
 print(json.dumps(out))
 """
 
@@ -223,7 +234,7 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()}", flush=True)
     print(
         f"{'code':<9} {'backend':<9} {'schedules':>9} {'ledger':>9} {'CPU s':>7} {'wall s':>7} "
-        f"{'RSS MB':>7} {'stmts':>6} {'txns':>5} {'1st tick CPU':>12} {'latest50 ms':>11}",
+        f"{'RSS MB':>7} {'stmts':>6} {'txns':>5} {'1st tick CPU':>12} {'latest50 ms':>11} {'API ms':>7}",
         flush=True,
     )
     with tempfile.TemporaryDirectory() as tmp:
@@ -235,7 +246,7 @@ def main() -> None:
                     f"{label:<9} {backend:<9} {size:>9} {ledger_rows:>9} {figures['cpu']:>7} "
                     f"{figures['wall']:>7} {figures['rss_mb']:>7} {figures['statements']:>6} "
                     f"{figures['transactions']:>5} {figures['first_tick_cpu']:>12} "
-                    f"{figures.get('latest50_ms', ''):>11}",
+                    f"{figures.get('latest50_ms', ''):>11} {figures.get('api_latest50_ms', ''):>7}",
                     flush=True,
                 )
                 print(
